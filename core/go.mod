@@ -1,0 +1,3 @@
+module github.com/sselimit/sselimit/core
+
+go 1.26
