@@ -1,0 +1,167 @@
+package sselimit
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrTooManyConnections is returned when the global SSE connection cap is exceeded.
+var ErrTooManyConnections = errors.New("too many SSE connections")
+
+// ErrTooManyConnectionsForUser is returned when the per-user SSE connection cap is exceeded.
+var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user")
+
+// SSELimiter enforces global and per-user SSE connection limits using atomic
+// counters. Acquire returns a release function on success, or an error when a
+// cap is exceeded.
+//
+//   - SSE-01: the global cap is an atomic counter of active connections, only
+//     ever incremented while it is below the cap.
+//   - SSE-02: the per-user cap is a count per user, in a sync.Map keyed by user
+//     ID. A user with no active connection has no entry, so memory is bounded
+//     by the active connections, not by the number of users ever seen.
+//   - SSE-03: graceful shutdown is the stream layer's job: the handler notices
+//     that its context is done, writes a close event frame and returns. The
+//     limiter itself only tracks counts and provides the release callback.
+//
+// A cap <= 0 disables that cap; the counts are tracked all the same.
+// An SSELimiter is safe for concurrent use and must not be copied.
+type SSELimiter struct {
+	active atomic.Int64
+	// active is written on every admission and release; keep it on its own
+	// cache line so the read-only fields below are not invalidated with it.
+	_          [56]byte
+	maxTotal   int64    // <= 0: no global cap
+	maxPerUser int64    // <= 0: no per-user cap
+	users      sync.Map // user ID -> *userEntry, present only while n > 0
+}
+
+// userEntry is one user's count. n changes only under mu; it is read without
+// mu by the refusal pre-check and by ActiveForUser. The entry is marked dead
+// and removed from the map, under mu, when n drops to 0: an acquirer that
+// locks a dead entry retries on a fresh one and never counts on a removed one.
+// Invariant: an entry that is not dead is the map's value for its key.
+type userEntry struct {
+	mu   sync.Mutex
+	dead bool
+	n    atomic.Int64
+	key  string
+}
+
+// NewSSELimiter creates a new SSELimiter with the given global and per-user
+// limits; a limit <= 0 disables that limit. Callers pass their configuration's
+// total and per-user maxima directly; the limiter imports no configuration.
+func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
+	return &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser)}
+}
+
+// Acquire attempts to reserve an SSE connection slot for the given user.
+// It returns a release function that must be called (typically via defer)
+// when the connection ends, and a nil error on success. The release function
+// is idempotent and may be called from any goroutine.
+//
+// The user's cap is checked first, then the global one: Acquire returns
+// ErrTooManyConnectionsForUser when the per-user cap is reached, else
+// ErrTooManyConnections when the global cap is reached. A refusal holds
+// nothing of either cap.
+func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
+	// Read-only pre-check: a refusal decided here does atomic loads only,
+	// so a flood of refused requests writes no shared memory.
+	var e *userEntry
+	if v, ok := l.users.Load(userID); ok {
+		e = v.(*userEntry)
+		if l.maxPerUser > 0 && e.n.Load() >= l.maxPerUser {
+			return nil, ErrTooManyConnectionsForUser
+		}
+	}
+	if l.maxTotal > 0 && l.active.Load() >= l.maxTotal {
+		return nil, ErrTooManyConnections
+	}
+
+	for {
+		if e == nil {
+			// Only a user with no live entry allocates. The key is cloned:
+			// the caller's string may alias a buffer that is reused later.
+			key := strings.Clone(userID)
+			v, _ := l.users.LoadOrStore(key, &userEntry{key: key})
+			e = v.(*userEntry)
+		}
+		e.mu.Lock()
+		if !e.dead {
+			break
+		}
+		e.mu.Unlock()
+		e = nil
+	}
+	// e is live and locked, so its count cannot change until Unlock. The
+	// user's count is incremented only once the global slot is won: nothing
+	// is added and then taken back, so no concurrent caller sees an over-count.
+	switch {
+	case l.maxPerUser > 0 && e.n.Load() >= l.maxPerUser:
+		err = ErrTooManyConnectionsForUser
+	case !l.addActive():
+		err = ErrTooManyConnections
+		if e.n.Load() == 0 {
+			l.retire(e) // the entry was made for this attempt only
+		}
+	default:
+		e.n.Add(1)
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return l.newRelease(e), nil
+}
+
+// addActive takes a global slot unless the global cap is reached.
+func (l *SSELimiter) addActive() bool {
+	if l.maxTotal <= 0 {
+		l.active.Add(1)
+		return true
+	}
+	for {
+		n := l.active.Load()
+		if n >= l.maxTotal {
+			return false
+		}
+		if l.active.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// retire removes e, whose count is 0, from the map. Callers hold e.mu.
+func (l *SSELimiter) retire(e *userEntry) {
+	e.dead = true
+	l.users.CompareAndDelete(e.key, e)
+}
+
+// releaseSlot gives back one slot of e. The user's count drops before the
+// global one, so the global count never reads below the sum of the users'.
+func (l *SSELimiter) releaseSlot(e *userEntry) {
+	e.mu.Lock()
+	if e.n.Add(-1) == 0 {
+		l.retire(e)
+	}
+	e.mu.Unlock()
+	l.active.Add(-1)
+}
+
+// ActiveConnections returns the current total number of active SSE
+// connections. Useful for Prometheus metrics.
+func (l *SSELimiter) ActiveConnections() int64 {
+	return l.active.Load()
+}
+
+// ActiveForUser returns the number of active SSE connections for the given
+// user: 0 for a user it does not know, for whom it creates nothing. Useful
+// for debugging and per-user metrics.
+func (l *SSELimiter) ActiveForUser(userID string) int64 {
+	if v, ok := l.users.Load(userID); ok {
+		return v.(*userEntry).n.Load()
+	}
+	return 0
+}
