@@ -1,0 +1,157 @@
+package sselimit
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestStressCapsHold runs many goroutines on few users. Each goroutine counts
+// what it really holds (incremented after a successful Acquire, decremented
+// before release), so the counts are never above the limiter's own, and a
+// count above a cap is an admission past it. An observer goroutine also
+// watches the limiter's counts, which must never read above a cap either,
+// not even for an instant.
+func TestStressCapsHold(t *testing.T) {
+	tests := []struct {
+		name                 string
+		maxTotal, maxPerUser int
+		users                int
+		userRefusals         bool // false: no user can reach its cap, so ErrTooManyConnectionsForUser is spurious
+	}{
+		{"both caps, few users", 8, 3, 4, true},
+		// Users go from 0 to 1 slot and back, so entries are removed while
+		// other goroutines are about to count on them.
+		{"entries come and go, one user", 0, 1, 1, true},
+		{"entries come and go, two users", 0, 1, 2, true},
+		{"global cap only", 5, 0, 16, false},
+		{"global cap below users", 3, 2, 64, true},
+		// The global cap of 1 keeps each user below its cap of 2: a user
+		// refusal could only come from a count added and then taken back.
+		{"global cap keeps users below theirs", 1, 2, 2, false},
+	}
+	iters := 20000
+	if limiterRace {
+		iters = 3000
+	}
+	if testing.Short() {
+		iters /= 4
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stress(t, tt.maxTotal, tt.maxPerUser, tt.users, iters, tt.userRefusals)
+		})
+	}
+}
+
+func stress(t *testing.T, maxTotal, maxPerUser, nUsers, iters int, userRefusals bool) {
+	l := NewSSELimiter(maxTotal, maxPerUser)
+	users := make([]string, nUsers)
+	for i := range users {
+		users[i] = "user" + strconv.Itoa(i)
+	}
+	held := make([]atomic.Int64, nUsers)
+	var total, admitted atomic.Int64
+	var failed atomic.Bool
+	fail := func(format string, args ...any) {
+		if failed.CompareAndSwap(false, true) {
+			t.Errorf(format, args...)
+		}
+	}
+
+	// Some release functions are handed to other goroutines, which call
+	// them twice.
+	handoff := make(chan func())
+	var releasers sync.WaitGroup
+	for range 2 {
+		releasers.Go(func() {
+			for r := range handoff {
+				r()
+				r()
+			}
+		})
+	}
+
+	// A user's count can reach neither cap: it is part of the total.
+	userMax := int64(maxPerUser)
+	if maxTotal > 0 && (maxPerUser <= 0 || maxTotal < maxPerUser) {
+		userMax = int64(maxTotal)
+	}
+	observe := func(u string) {
+		if n := l.ActiveConnections(); n < 0 || maxTotal > 0 && n > int64(maxTotal) {
+			fail("ActiveConnections() = %d, want 0..%d", n, maxTotal)
+		}
+		if n := l.ActiveForUser(u); n < 0 || userMax > 0 && n > userMax {
+			fail("ActiveForUser(%q) = %d, want 0..%d", u, n, userMax)
+		}
+	}
+	var stop atomic.Bool
+	var observer sync.WaitGroup
+	observer.Go(func() {
+		for !stop.Load() {
+			for _, u := range users {
+				observe(u)
+			}
+			runtime.Gosched()
+		}
+	})
+
+	var workers sync.WaitGroup
+	for w := range 4 * runtime.GOMAXPROCS(0) {
+		workers.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for range iters {
+				u := rng.IntN(nUsers)
+				release, err := l.Acquire(users[u])
+				observe(users[u])
+				switch {
+				case err == ErrTooManyConnections:
+					continue
+				case err == ErrTooManyConnectionsForUser && userRefusals:
+					continue
+				case err != nil:
+					fail("Acquire(%q) error = %v, want nil or a cap that can be reached", users[u], err)
+					continue
+				}
+				admitted.Add(1)
+				if n := held[u].Add(1); maxPerUser > 0 && n > int64(maxPerUser) {
+					fail("user %q holds %d slots, cap %d", users[u], n, maxPerUser)
+				}
+				if n := total.Add(1); maxTotal > 0 && n > int64(maxTotal) {
+					fail("%d slots held, cap %d", n, maxTotal)
+				}
+				if rng.IntN(4) == 0 {
+					runtime.Gosched()
+				}
+				held[u].Add(-1)
+				total.Add(-1)
+				switch rng.IntN(4) {
+				case 0:
+					handoff <- release
+				case 1:
+					release()
+					release()
+				default:
+					release()
+				}
+			}
+		})
+	}
+	workers.Wait()
+	close(handoff)
+	releasers.Wait()
+	stop.Store(true)
+	observer.Wait()
+
+	if admitted.Load() == 0 {
+		t.Errorf("no Acquire succeeded")
+	}
+	want := map[string]int64{}
+	for _, u := range users {
+		want[u] = 0
+	}
+	checkCounts(t, l, 0, want)
+}

@@ -1,0 +1,224 @@
+package sselimit
+
+import (
+	"sync"
+	"testing"
+	"unsafe"
+)
+
+// userEntries counts the limiter's per-user entries: the state it keeps.
+func userEntries(l *SSELimiter) int {
+	n := 0
+	l.users.Range(func(_, _ any) bool { n++; return true })
+	return n
+}
+
+// mustAcquire acquires a slot for user and fails the test if it is refused.
+func mustAcquire(t *testing.T, l *SSELimiter, user string) func() {
+	t.Helper()
+	release, err := l.Acquire(user)
+	if err != nil {
+		t.Fatalf("Acquire(%q): got error %v, want nil", user, err)
+	}
+	if release == nil {
+		t.Fatalf("Acquire(%q): got nil release with nil error", user)
+	}
+	return release
+}
+
+// checkCounts compares the limiter's total, per-user counts and number of
+// entries with want.
+func checkCounts(t *testing.T, l *SSELimiter, total int64, perUser map[string]int64) {
+	t.Helper()
+	if got := l.ActiveConnections(); got != total {
+		t.Errorf("ActiveConnections() = %d, want %d", got, total)
+	}
+	live := 0
+	for u, want := range perUser {
+		if got := l.ActiveForUser(u); got != want {
+			t.Errorf("ActiveForUser(%q) = %d, want %d", u, got, want)
+		}
+		if want > 0 {
+			live++
+		}
+	}
+	if got := userEntries(l); got != live {
+		t.Errorf("user entries = %d, want %d", got, live)
+	}
+}
+
+func TestAcquire(t *testing.T) {
+	tests := []struct {
+		name                 string
+		maxTotal, maxPerUser int
+		held                 []string // acquired first, in order
+		user                 string
+		want                 error
+	}{
+		{"caps disabled", 0, 0, []string{"a", "a", "a", "b"}, "a", nil},
+		{"negative caps disabled", -1, -5, []string{"a", "a", "a"}, "a", nil},
+		{"below both caps", 3, 2, []string{"a", "b"}, "a", nil},
+		{"user cap reached", 0, 2, []string{"a", "a"}, "a", ErrTooManyConnectionsForUser},
+		{"user cap is per user", 0, 2, []string{"a", "a"}, "b", nil},
+		{"user cap only", 0, 1, []string{"a", "b", "c", "d"}, "e", nil},
+		{"global cap reached, new user", 2, 0, []string{"a", "b"}, "c", ErrTooManyConnections},
+		{"global cap reached, known user", 2, 5, []string{"a", "b"}, "a", ErrTooManyConnections},
+		{"global cap only", 3, 0, []string{"a", "a"}, "a", nil},
+		{"both full: user error first", 2, 2, []string{"a", "a"}, "a", ErrTooManyConnectionsForUser},
+		{"both full, other user: global error", 2, 2, []string{"a", "a"}, "b", ErrTooManyConnections},
+		{"empty user is a user", 0, 1, []string{""}, "", ErrTooManyConnectionsForUser},
+		{"first acquire", 1, 1, nil, "a", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewSSELimiter(tt.maxTotal, tt.maxPerUser)
+			counts := map[string]int64{tt.user: 0}
+			var releases []func()
+			for _, u := range tt.held {
+				releases = append(releases, mustAcquire(t, l, u))
+				counts[u]++
+			}
+			total := int64(len(tt.held))
+			checkCounts(t, l, total, counts)
+
+			release, err := l.Acquire(tt.user)
+			if err != tt.want {
+				t.Fatalf("Acquire(%q) error = %v, want %v", tt.user, err, tt.want)
+			}
+			if err != nil {
+				if release != nil {
+					t.Errorf("Acquire(%q): got non-nil release with error %v", tt.user, err)
+				}
+				// A refusal holds nothing of either cap and leaves no entry.
+				checkCounts(t, l, total, counts)
+			} else {
+				counts[tt.user]++
+				checkCounts(t, l, total+1, counts)
+				release()
+				counts[tt.user]--
+				checkCounts(t, l, total, counts)
+			}
+
+			for i, r := range releases {
+				r()
+				counts[tt.held[i]]--
+				total--
+				checkCounts(t, l, total, counts)
+			}
+		})
+	}
+}
+
+func TestErrorTexts(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{ErrTooManyConnections, "too many SSE connections"},
+		{ErrTooManyConnectionsForUser, "too many SSE connections for user"},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("got error text %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestReleaseIdempotent(t *testing.T) {
+	l := NewSSELimiter(2, 2)
+	keep := mustAcquire(t, l, "a")
+	r := mustAcquire(t, l, "a")
+	for range 3 {
+		r()
+		checkCounts(t, l, 1, map[string]int64{"a": 1})
+	}
+	keep()
+	keep()
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
+
+func TestReleaseAfterReuse(t *testing.T) {
+	// Released tickets go back to a pool and serve later admissions; a
+	// stale release function must never give back one of those.
+	l := NewSSELimiter(0, 0)
+	var stale []func()
+	for range 16 {
+		r := mustAcquire(t, l, "a")
+		r()
+		stale = append(stale, r)
+	}
+	var held []func()
+	for range 16 {
+		held = append(held, mustAcquire(t, l, "a"))
+	}
+	for _, r := range stale {
+		r()
+		r()
+	}
+	checkCounts(t, l, 16, map[string]int64{"a": 16})
+	for _, r := range held {
+		r()
+	}
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
+
+func TestReleaseConcurrentCalls(t *testing.T) {
+	l := NewSSELimiter(0, 0)
+	keep := mustAcquire(t, l, "a")
+	r := mustAcquire(t, l, "a")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(r)
+	}
+	wg.Wait()
+	checkCounts(t, l, 1, map[string]int64{"a": 1})
+	keep()
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
+
+func TestActiveForUserUnknownCreatesNothing(t *testing.T) {
+	l := NewSSELimiter(1, 1)
+	if got := l.ActiveForUser("ghost"); got != 0 {
+		t.Errorf("ActiveForUser(ghost) = %d, want 0", got)
+	}
+	checkCounts(t, l, 0, map[string]int64{"ghost": 0})
+	r := mustAcquire(t, l, "a")
+	if got := l.ActiveForUser("ghost"); got != 0 {
+		t.Errorf("ActiveForUser(ghost) = %d, want 0", got)
+	}
+	checkCounts(t, l, 1, map[string]int64{"a": 1, "ghost": 0})
+	r()
+}
+
+func TestNoEntryAfterLastRelease(t *testing.T) {
+	l := NewSSELimiter(0, 0)
+	a1 := mustAcquire(t, l, "a")
+	a2 := mustAcquire(t, l, "a")
+	b := mustAcquire(t, l, "b")
+	checkCounts(t, l, 3, map[string]int64{"a": 2, "b": 1})
+	a1()
+	checkCounts(t, l, 2, map[string]int64{"a": 1, "b": 1})
+	a2()
+	checkCounts(t, l, 1, map[string]int64{"a": 0, "b": 1})
+	b()
+	checkCounts(t, l, 0, map[string]int64{"a": 0, "b": 0})
+	// The user comes back: a fresh entry, then none again.
+	a3 := mustAcquire(t, l, "a")
+	checkCounts(t, l, 1, map[string]int64{"a": 1})
+	a3()
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
+
+func TestUserKeyIsCopied(t *testing.T) {
+	// Some frameworks hand out strings that alias a buffer they reuse; the
+	// limiter must not keep such a string as its key.
+	l := NewSSELimiter(0, 1)
+	buf := []byte("alice")
+	r := mustAcquire(t, l, unsafe.String(&buf[0], len(buf)))
+	copy(buf, "mallo")
+	checkCounts(t, l, 1, map[string]int64{"alice": 1, "mallo": 0})
+	if _, err := l.Acquire("alice"); err != ErrTooManyConnectionsForUser {
+		t.Errorf("Acquire(alice) error = %v, want %v", err, ErrTooManyConnectionsForUser)
+	}
+	r()
+	checkCounts(t, l, 0, map[string]int64{"alice": 0})
+}
