@@ -1,0 +1,157 @@
+package sselimitecho
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+// Config configures MiddlewareWithConfig. Only Gate is required.
+type Config struct {
+	// Skipper passes the requests for which it returns true straight to the
+	// next handler, unlimited. Default: middleware.DefaultSkipper.
+	Skipper middleware.Skipper
+
+	// BeforeFunc runs before the identity is extracted, on requests that
+	// are not skipped.
+	BeforeFunc middleware.BeforeFunc
+
+	// Gate admits, runs and drains the streams. Required.
+	Gate *sselimit.Gate
+
+	// IdentifierExtractor returns the key a request is limited by (for
+	// example a user ID an auth middleware stored, see FromContext). An
+	// error is answered by ErrorHandler (401 by default); "" follows the
+	// gate's empty-key policy. Default (nil): the client address, in the
+	// gate's address namespace.
+	IdentifierExtractor func(c echo.Context) (string, error)
+
+	// ErrorHandler answers refusals for a missing or bad identity (401,
+	// 400) and limiter failures (503). err is a *sselimit.Refusal
+	// (errors.As), which wraps the extractor's error when there was one.
+	// Its result is the middleware's result. Default: see DenyHandler.
+	ErrorHandler func(c echo.Context, err error) error
+
+	// DenyHandler answers refusals by a cap (429 for the user's, 503 for
+	// the global one) and while the gate drains (503). identifier is what
+	// the request is limited by: the extractor's key, or the client
+	// address. err is a *sselimit.Refusal. Its result is the middleware's
+	// result. Default: set Retry-After and return an *echo.HTTPError with
+	// the refusal's status and message, which Echo's HTTPErrorHandler
+	// renders; a soft refusal is answered 200 with a close frame instead.
+	DenyHandler func(c echo.Context, identifier string, err error) error
+}
+
+// DefaultConfig is the configuration Middleware uses, with its Gate set.
+var DefaultConfig = Config{Skipper: middleware.DefaultSkipper}
+
+// Middleware limits the streams of the routes it wraps through gate, with
+// DefaultConfig.
+func Middleware(gate *sselimit.Gate) echo.MiddlewareFunc {
+	config := DefaultConfig
+	config.Gate = gate
+	return MiddlewareWithConfig(config)
+}
+
+// MiddlewareWithConfig limits the streams of the routes it wraps. It panics
+// without config.Gate.
+//
+// An admitted request reaches the next handler with a committed 200
+// text/event-stream response and a request whose context ends with the
+// stream: on client disconnect, a failed or timed-out write, drain,
+// eviction, maximum lifetime or lease loss. The handler sends through
+// Stream(c), or writes c.Response() and calls c.Response().Flush() itself;
+// both go through the stream, which serialises them with heartbeats and
+// the close frame. The slot is released when the handler returns or
+// panics; c's writer and request are restored then.
+func MiddlewareWithConfig(config Config) echo.MiddlewareFunc {
+	if config.Gate == nil {
+		panic("sselimitecho: Config.Gate is required: make one with sselimit.NewGate")
+	}
+	if config.Skipper == nil {
+		config.Skipper = middleware.DefaultSkipper
+	}
+	if config.ErrorHandler == nil {
+		config.ErrorHandler = respondRefusal
+	}
+	if config.DenyHandler == nil {
+		config.DenyHandler = func(c echo.Context, _ string, err error) error { return respondRefusal(c, err) }
+	}
+	gate, extract := config.Gate, config.IdentifierExtractor
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if config.Skipper(c) {
+				return next(c)
+			}
+			if config.BeforeFunc != nil {
+				config.BeforeFunc(c)
+			}
+			id := sselimit.Identity{IP: clientIP(c), ByIP: extract == nil}
+			if !id.ByIP {
+				id.Key, id.KeyErr = extract(c)
+			}
+			s, refusal := gate.Admit(c.Request().Context(), id)
+			if refusal == nil {
+				return serveStream(c, s, next)
+			}
+			if refusal.Denied() {
+				identifier := id.Key
+				if id.ByIP || identifier == "" {
+					identifier = id.IP
+				}
+				return config.DenyHandler(c, identifier, refusal)
+			}
+			return config.ErrorHandler(c, refusal)
+		}
+	}
+}
+
+// serveStream runs next on the admitted stream s and ends s when next
+// returns or panics.
+//
+// The response is committed through c.Response(), so Response.Committed is
+// set and Echo's HTTPErrorHandler writes nothing after a handler error. The
+// transport writes to the writer as it was before it is replaced, and its
+// controller flushes the raw writer: Response.Flush swallows flush errors.
+func serveStream(c echo.Context, s *sselimit.Stream, next echo.HandlerFunc) error {
+	res, req := c.Response(), c.Request()
+	w := res.Writer
+	defer func() {
+		s.End()
+		// Echo pools contexts: whoever runs after this middleware sees
+		// the writer and request it had before.
+		res.Writer = w
+		c.SetRequest(req)
+	}()
+	sselimit.SetStreamHeaders(res.Header())
+	res.WriteHeader(http.StatusOK)
+	s.Start(&sselimit.ResponseTransport{W: w, RC: http.NewResponseController(w)})
+	res.Writer = s.ResponseWriter(w)
+	c.SetRequest(req.WithContext(s.Context()))
+	return next(c)
+}
+
+// respondRefusal is the default of both handlers: Retry-After, then an
+// *echo.HTTPError carrying the refusal's status and client-safe message
+// (the refusal itself is its Internal error, for logs), or for a soft
+// refusal a 200 event stream holding a close frame.
+func respondRefusal(c echo.Context, err error) error {
+	var r *sselimit.Refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	r.SetHeaders(c.Response().Header())
+	if r.Soft {
+		return c.Blob(http.StatusOK, "text/event-stream", r.SoftBody())
+	}
+	return &echo.HTTPError{Code: r.Status, Message: r.Message(), Internal: r}
+}
+
+// Stream returns the stream the middleware admitted for c's request, or nil
+// when the middleware did not run or skipped it.
+func Stream(c echo.Context) *sselimit.Stream {
+	return sselimit.StreamFromContext(c.Request().Context())
+}
