@@ -38,10 +38,12 @@ type SSELimiter struct {
 	users      sync.Map // user ID -> *userEntry, present only while n > 0
 }
 
-// userEntry is one user's count. n changes only under mu; it is read without
-// mu by the refusal pre-check and by ActiveForUser. The entry is marked dead
-// and removed from the map, under mu, when n drops to 0: an acquirer that
-// locks a dead entry retries on a fresh one and never counts on a removed one.
+// userEntry is one user's count. n grows only under mu, so acquirers check
+// and count one at a time; releases decrement it without mu, which can only
+// make an acquirer's check stricter than need be, never looser. Whoever
+// leaves n at 0 locks mu and, if n is still 0, marks the entry dead and
+// removes it from the map: an acquirer that locks a dead entry retries on a
+// fresh one and never counts on a removed one.
 // Invariant: an entry that is not dead is the map's value for its key.
 type userEntry struct {
 	mu   sync.Mutex
@@ -80,31 +82,16 @@ func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
 		return nil, ErrTooManyConnections
 	}
 
-	for {
-		if e == nil {
-			// Only a user with no live entry allocates. The key is cloned:
-			// the caller's string may alias a buffer that is reused later.
-			key := strings.Clone(userID)
-			v, _ := l.users.LoadOrStore(key, &userEntry{key: key})
-			e = v.(*userEntry)
-		}
-		e.mu.Lock()
-		if !e.dead {
-			break
-		}
-		e.mu.Unlock()
-		e = nil
-	}
-	// e is live and locked, so its count cannot change until Unlock. The
-	// user's count is incremented only once the global slot is won: nothing
-	// is added and then taken back, so no concurrent caller sees an over-count.
+	// The user's count is incremented only once the global slot is won:
+	// nothing is added and then taken back, so no one sees an over-count.
+	e = l.lockLive(userID, e)
 	switch {
 	case l.maxPerUser > 0 && e.n.Load() >= l.maxPerUser:
 		err = ErrTooManyConnectionsForUser
 	case !l.addActive():
 		err = ErrTooManyConnections
 		if e.n.Load() == 0 {
-			l.retire(e) // the entry was made for this attempt only
+			l.retire(e) // leave no entry behind
 		}
 	default:
 		e.n.Add(1)
@@ -116,15 +103,31 @@ func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
 	return l.newRelease(e), nil
 }
 
+// lockLive returns the user's live entry, locked, so that its count cannot
+// grow under the caller. e is the entry the caller loaded, if any: it may
+// have been retired since. Only a user with no live entry allocates one, its
+// key cloned, since the caller's string may alias a buffer reused later.
+func (l *SSELimiter) lockLive(userID string, e *userEntry) *userEntry {
+	for {
+		if e == nil {
+			key := strings.Clone(userID)
+			v, _ := l.users.LoadOrStore(key, &userEntry{key: key})
+			e = v.(*userEntry)
+		}
+		e.mu.Lock()
+		if !e.dead {
+			return e
+		}
+		e.mu.Unlock()
+		e = nil
+	}
+}
+
 // addActive takes a global slot unless the global cap is reached.
 func (l *SSELimiter) addActive() bool {
-	if l.maxTotal <= 0 {
-		l.active.Add(1)
-		return true
-	}
 	for {
 		n := l.active.Load()
-		if n >= l.maxTotal {
+		if l.maxTotal > 0 && n >= l.maxTotal {
 			return false
 		}
 		if l.active.CompareAndSwap(n, n+1) {
@@ -142,11 +145,13 @@ func (l *SSELimiter) retire(e *userEntry) {
 // releaseSlot gives back one slot of e. The user's count drops before the
 // global one, so the global count never reads below the sum of the users'.
 func (l *SSELimiter) releaseSlot(e *userEntry) {
-	e.mu.Lock()
 	if e.n.Add(-1) == 0 {
-		l.retire(e)
+		e.mu.Lock()
+		if e.n.Load() == 0 && !e.dead {
+			l.retire(e)
+		}
+		e.mu.Unlock()
 	}
-	e.mu.Unlock()
 	l.active.Add(-1)
 }
 
@@ -168,11 +173,10 @@ func (l *SSELimiter) ActiveForUser(userID string) int64 {
 
 // A ticket is the state behind one release function. Tickets are pooled, so
 // an admission allocates only the release closure, which captures the ticket
-// and the state value it was handed out with. state only ever grows: odd
-// while held, even while free. A release closure acts only if it moves state
-// from its own odd value to the next even one, so only its first call acts,
-// and a closure kept past its ticket's reuse never matches again: it cannot
-// release another admission's slot.
+// and its state when handed out. state grows by one at each release: a
+// closure acts only if it moves state from its own value to the next, so only
+// its first call acts, and one kept past its ticket's reuse never matches
+// again: it cannot release another admission's slot.
 type ticket struct {
 	state atomic.Uint64
 	l     *SSELimiter
@@ -185,7 +189,7 @@ var ticketPool = sync.Pool{New: func() any { return new(ticket) }}
 func (l *SSELimiter) newRelease(e *userEntry) func() {
 	t := ticketPool.Get().(*ticket)
 	t.l, t.e = l, e
-	held := t.state.Add(1) // after l and e: a release that sees held sees them
+	held := t.state.Load()
 	return func() { t.release(held) }
 }
 

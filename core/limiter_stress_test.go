@@ -9,12 +9,10 @@ import (
 	"testing"
 )
 
-// TestStressCapsHold runs many goroutines on few users. Each goroutine counts
-// what it really holds (incremented after a successful Acquire, decremented
-// before release), so the counts are never above the limiter's own, and a
-// count above a cap is an admission past it. An observer goroutine also
-// watches the limiter's counts, which must never read above a cap either,
-// not even for an instant.
+// TestStressCapsHold runs many goroutines on few users. Each counts what it
+// really holds (incremented after a successful Acquire, decremented before
+// release): a count above a cap is an admission past it. The limiter's own
+// counts, read all along, must never be above a cap either, even briefly.
 func TestStressCapsHold(t *testing.T) {
 	tests := []struct {
 		name                 string
@@ -36,9 +34,6 @@ func TestStressCapsHold(t *testing.T) {
 	iters := 20000
 	if limiterRace {
 		iters = 3000
-	}
-	if testing.Short() {
-		iters /= 4
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,4 +149,50 @@ func stress(t *testing.T, maxTotal, maxPerUser, nUsers, iters int, userRefusals 
 		want[u] = 0
 	}
 	checkCounts(t, l, 0, want)
+}
+
+// The two tests below replay, step by step, the race between a user's last
+// release, which removes the entry, and an admission for the same user.
+
+// An acquirer that loaded the entry before the last release retired it must
+// not count on it, but on a fresh entry.
+func TestAdmissionAfterEntryRetired(t *testing.T) {
+	l := NewSSELimiter(0, 1)
+	release := mustAcquire(t, l, "a")
+	v, _ := l.users.Load("a") // as the acquirer's pre-check does
+	old := v.(*userEntry)
+	release() // the last release retires old
+	e := l.lockLive("a", old)
+	e.mu.Unlock()
+	if e == old || e.dead {
+		t.Fatalf("lockLive gave the retired entry (%t) or a dead one (%t), want a fresh live one", e == old, e.dead)
+	}
+	if v, _ := l.users.Load("a"); v != e {
+		t.Errorf("the map holds %v for the user, want the fresh entry %p", v, e)
+	}
+}
+
+// A last release that an admission overtakes between its decrement and its
+// lock must leave the entry alone.
+func TestLastReleaseOvertakenByAdmission(t *testing.T) {
+	l := NewSSELimiter(0, 1)
+	release := mustAcquire(t, l, "a")
+	v, _ := l.users.Load("a")
+	e := v.(*userEntry)
+	e.mu.Lock()
+	released := make(chan struct{})
+	go func() { release(); close(released) }()
+	for e.n.Load() != 0 { // wait for the decrement; the lock then blocks it
+		runtime.Gosched()
+	}
+	l.active.Add(1) // an admission, as Acquire makes it under the lock
+	e.n.Add(1)
+	e.mu.Unlock()
+	<-released
+	checkCounts(t, l, 1, map[string]int64{"a": 1})
+	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
+		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)
+	}
+	l.releaseSlot(e)
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
