@@ -1,0 +1,205 @@
+package sselimit
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Gate admits streams through a Limiter, runs them, and drains them. One
+// gate serves any number of routes and adapters; Drain ends them all.
+type Gate struct {
+	lim   Limiter
+	lease LeaseLimiter // lim, when it can take slots back
+	cfg   config
+	stats counters
+
+	draining atomic.Bool
+
+	mu         sync.Mutex
+	head, tail *Stream            // every registered stream, oldest first
+	n          int                // registered streams
+	oldest     map[string]*Stream // evict-oldest only: each key's oldest stream
+	idle       chan struct{}      // made by Drain; closed when n reaches 0
+}
+
+// NewGate returns a gate admitting streams through lim. It reports bad
+// options as an error and changes nothing.
+func NewGate(lim Limiter, opts ...Option) (*Gate, error) {
+	if lim == nil {
+		return nil, errors.New("sselimit: NewGate needs a limiter, got nil")
+	}
+	g := &Gate{lim: lim, cfg: defaultConfig()}
+	for _, o := range opts {
+		o(&g.cfg)
+	}
+	if err := g.cfg.validate(); err != nil {
+		return nil, err
+	}
+	g.lease, _ = lim.(LeaseLimiter)
+	if g.cfg.evict {
+		g.oldest = make(map[string]*Stream)
+	}
+	return g, nil
+}
+
+// Admit decides on a request. On admission it returns a Stream holding a
+// slot, whose context derives from ctx; the caller must call its End
+// exactly when the response ends. Otherwise it returns the Refusal to answer.
+func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
+	if g.draining.Load() {
+		return nil, g.refuse("", RefusedDraining, ErrDraining)
+	}
+	key, why, err := g.limiterKey(id)
+	if why != "" {
+		return nil, g.refuse("", why, err)
+	}
+	var s *Stream
+	if g.lease != nil {
+		s = g.newStream(ctx, key)
+	}
+	for attempt := 0; ; attempt++ {
+		var release func()
+		var err error
+		if g.lease != nil {
+			release, err = g.lease.AcquireLease(ctx, key, s.leaseLost)
+		} else {
+			release, err = g.lim.Acquire(key)
+		}
+		if err == nil {
+			if s == nil {
+				s = g.newStream(ctx, key)
+			}
+			s.release = release
+			break
+		}
+		why := refusalReason(err)
+		if g.cfg.dryRun && why != RefusedUnavailable {
+			g.stats.wouldRefuse.Add(1)
+		} else if why == RefusedUnavailable && g.cfg.failOpen {
+			g.stats.failedOpen.Add(1)
+		} else if why == RefusedUserLimit && g.cfg.evict && attempt < 3 && g.evictOldest(ctx, key) {
+			continue
+		} else {
+			if s != nil {
+				s.cancel(nil)
+			}
+			return nil, g.refuse(key, why, err)
+		}
+		if s == nil {
+			s = g.newStream(ctx, key)
+		}
+		s.release = func() {}
+		break
+	}
+	if !g.register(s) {
+		s.cancel(nil)
+		s.release()
+		return nil, g.refuse(key, RefusedDraining, ErrDraining)
+	}
+	g.stats.admitted.Add(1)
+	if h := g.cfg.hooks.OnAdmit; h != nil {
+		h(DisplayKey(key))
+	}
+	return s, nil
+}
+
+func refusalReason(err error) Reason {
+	switch {
+	case errors.Is(err, ErrTooManyConnectionsForUser):
+		return RefusedUserLimit
+	case errors.Is(err, ErrTooManyConnections):
+		return RefusedGlobalLimit
+	}
+	return RefusedUnavailable
+}
+
+var refusalStatus = map[Reason]int{
+	RefusedUserLimit:   http.StatusTooManyRequests,
+	RefusedGlobalLimit: http.StatusServiceUnavailable,
+	RefusedDraining:    http.StatusServiceUnavailable,
+	RefusedUnavailable: http.StatusServiceUnavailable,
+	RefusedNoIdentity:  http.StatusUnauthorized,
+	RefusedBadIdentity: http.StatusBadRequest,
+}
+
+func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
+	g.stats.refused(why)
+	if h := g.cfg.hooks.OnRefuse; h != nil {
+		h(DisplayKey(key), why)
+	}
+	r := &Refusal{Status: refusalStatus[why], Reason: why, Err: err}
+	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
+		r.RetryAfter = g.retryAfter()
+		r.Soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
+	}
+	return r
+}
+
+// retryAfter is the configured base plus jitter, rounded up to whole seconds.
+func (g *Gate) retryAfter() time.Duration {
+	d := g.cfg.retryAfter
+	if j := g.cfg.retryJitter; j > 0 {
+		d += rand.N(j + 1)
+	}
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// register links s into the gate, unless the gate is draining.
+func (g *Gate) register(s *Stream) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.draining.Load() {
+		return false
+	}
+	s.prev = g.tail
+	if g.tail != nil {
+		g.tail.next = s
+	} else {
+		g.head = s
+	}
+	g.tail = s
+	g.n++
+	if g.oldest != nil {
+		if first := g.oldest[s.key]; first == nil {
+			g.oldest[s.key] = s
+		} else {
+			for first.nextOfKey != nil {
+				first = first.nextOfKey
+			}
+			first.nextOfKey = s
+		}
+	}
+	return true
+}
+
+// unregister unlinks s, which register linked.
+func (g *Gate) unregister(s *Stream) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		g.head = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	} else {
+		g.tail = s.prev
+	}
+	s.prev, s.next = nil, nil
+	g.n--
+	if g.oldest != nil {
+		g.unlinkKey(s)
+	}
+	if s.released != nil {
+		close(s.released)
+	}
+	if g.idle != nil && g.n == 0 {
+		close(g.idle)
+	}
+}

@@ -1,0 +1,77 @@
+package sselimit
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxKeyLen is the longest key, in bytes, a key function may return.
+const MaxKeyLen = 256
+
+// ipPrefix starts every key made from a client address. It holds a control
+// character, which user keys may not, so the two namespaces never meet.
+const ipPrefix = "\x00ip:"
+
+// EmptyKeyPolicy says what a gate does when a key function returns "".
+type EmptyKeyPolicy int
+
+const (
+	// RefuseEmptyKey answers 401: a missing identity usually means an auth
+	// middleware did not run.
+	RefuseEmptyKey EmptyKeyPolicy = iota
+	// FallbackToIP limits the request by its client address instead.
+	FallbackToIP
+)
+
+// Identity is what an adapter knows of a request's origin.
+type Identity struct {
+	// ByIP is set when no key function is configured: the client address
+	// is the identity.
+	ByIP bool
+	// Key and KeyErr are what the key function returned (when ByIP is
+	// false). A KeyErr refuses the request with 401.
+	Key    string
+	KeyErr error
+	// IP is the client address as the framework resolves it.
+	IP string
+}
+
+// IPKey is the limiter key of requests limited by client address, as passed
+// to the Limiter and reported by SSELimiter.ActiveForUser.
+func IPKey(ip string) string { return ipPrefix + ip }
+
+// DisplayKey turns a limiter key into its printable form: a user key as it
+// is, an address key as "ip:" and the address.
+func DisplayKey(key string) string {
+	if strings.HasPrefix(key, ipPrefix) {
+		return key[1:]
+	}
+	return key
+}
+
+// limiterKey resolves id into the limiter's key, or a refusal's reason and
+// error.
+func (g *Gate) limiterKey(id Identity) (string, Reason, error) {
+	switch {
+	case id.KeyErr != nil:
+		return "", RefusedNoIdentity, id.KeyErr
+	case id.ByIP || (id.Key == "" && g.cfg.emptyKey == FallbackToIP):
+		if !validKey(id.IP) {
+			return "", RefusedBadIdentity, ErrInvalidIdentity
+		}
+		return IPKey(id.IP), "", nil
+	case id.Key == "":
+		return "", RefusedNoIdentity, ErrNoIdentity
+	case !validKey(id.Key):
+		return "", RefusedBadIdentity, ErrInvalidIdentity
+	}
+	return id.Key, "", nil
+}
+
+// validKey reports whether k is non-empty, at most MaxKeyLen bytes, valid
+// UTF-8 and free of control characters (C0, DEL and C1).
+func validKey(k string) bool {
+	return k != "" && len(k) <= MaxKeyLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControl)
+}
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

@@ -1,0 +1,69 @@
+package sselimit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidKey(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{
+		{"alice", true},
+		{"user@example.com", true},
+		{"名前", true},
+		{strings.Repeat("a", MaxKeyLen), true},
+		{strings.Repeat("a", MaxKeyLen+1), false},
+		{"", false},
+		{"a\tb", false},
+		{"a\nb", false},
+		{"a\x00b", false},
+		{"a\x7fb", false},
+		{"a\u0085b", false},
+		{"a\xffb", false},
+	} {
+		if got := validKey(tc.key); got != tc.want {
+			t.Errorf("validKey(%q): got %v, want %v", tc.key, got, tc.want)
+		}
+	}
+}
+
+func TestLimiterKey(t *testing.T) {
+	refuse, _ := NewGate(NewSSELimiter(0, 0))
+	fallback, _ := NewGate(NewSSELimiter(0, 0), WithEmptyKey(FallbackToIP))
+	keyErr := errors.New("token expired")
+	for _, tc := range []struct {
+		name    string
+		g       *Gate
+		id      Identity
+		wantKey string
+		wantWhy Reason
+		wantErr error
+	}{
+		{"by address", refuse, Identity{ByIP: true, IP: "10.1.2.3"}, IPKey("10.1.2.3"), "", nil},
+		{"user", refuse, Identity{Key: "alice", IP: "10.1.2.3"}, "alice", "", nil},
+		{"empty refused", refuse, Identity{IP: "10.1.2.3"}, "", RefusedNoIdentity, ErrNoIdentity},
+		{"empty falls back", fallback, Identity{IP: "10.1.2.3"}, IPKey("10.1.2.3"), "", nil},
+		{"key function error", fallback, Identity{KeyErr: keyErr, IP: "10.1.2.3"}, "", RefusedNoIdentity, keyErr},
+		{"too long", refuse, Identity{Key: strings.Repeat("x", 300)}, "", RefusedBadIdentity, ErrInvalidIdentity},
+		{"forged address namespace", refuse, Identity{Key: IPKey("10.1.2.3")}, "", RefusedBadIdentity, ErrInvalidIdentity},
+		{"no address", refuse, Identity{ByIP: true}, "", RefusedBadIdentity, ErrInvalidIdentity},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, why, err := tc.g.limiterKey(tc.id)
+			if key != tc.wantKey || why != tc.wantWhy || err != tc.wantErr {
+				t.Errorf("limiterKey(%+v): got (%q, %q, %v), want (%q, %q, %v)", tc.id, key, why, err, tc.wantKey, tc.wantWhy, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestDisplayKey(t *testing.T) {
+	for key, want := range map[string]string{IPKey("::1"): "ip:::1", "alice": "alice", "ip:1.2.3.4": "ip:1.2.3.4"} {
+		if got := DisplayKey(key); got != want {
+			t.Errorf("DisplayKey(%q): got %q, want %q", key, got, want)
+		}
+	}
+}

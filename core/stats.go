@@ -1,0 +1,74 @@
+package sselimit
+
+import "sync/atomic"
+
+// Stats is a snapshot of a gate's counters.
+type Stats struct {
+	Active      int               // streams open through this gate
+	Admitted    uint64            // streams admitted
+	Refused     map[Reason]uint64 // refusals, by Refused* reason
+	Ended       map[Reason]uint64 // streams the server ended, by close-frame reason
+	WouldRefuse uint64            // dry-run admissions a cap would have refused
+	FailedOpen  uint64            // admissions without a slot after a limiter failure
+}
+
+var (
+	refusalReasons = [...]Reason{RefusedUserLimit, RefusedGlobalLimit, RefusedDraining, RefusedNoIdentity, RefusedBadIdentity, RefusedUnavailable}
+	endReasons     = [...]Reason{ReasonShutdown, ReasonReplaced, ReasonMaxLifetime, ReasonLeaseLost}
+)
+
+type counters struct {
+	admitted, wouldRefuse, failedOpen atomic.Uint64
+	refusals                          [len(refusalReasons)]atomic.Uint64
+	ends                              [len(endReasons)]atomic.Uint64
+}
+
+func (c *counters) refused(r Reason) {
+	for i, x := range refusalReasons {
+		if x == r {
+			c.refusals[i].Add(1)
+		}
+	}
+}
+
+func (c *counters) ended(r Reason) {
+	for i, x := range endReasons {
+		if x == r {
+			c.ends[i].Add(1)
+		}
+	}
+}
+
+// Stats returns a snapshot of the gate's counters.
+func (g *Gate) Stats() Stats {
+	g.mu.Lock()
+	active := g.n
+	g.mu.Unlock()
+	s := Stats{
+		Active:      active,
+		Admitted:    g.stats.admitted.Load(),
+		Refused:     make(map[Reason]uint64, len(refusalReasons)),
+		Ended:       make(map[Reason]uint64, len(endReasons)),
+		WouldRefuse: g.stats.wouldRefuse.Load(),
+		FailedOpen:  g.stats.failedOpen.Load(),
+	}
+	for i, r := range refusalReasons {
+		s.Refused[r] = g.stats.refusals[i].Load()
+	}
+	for i, r := range endReasons {
+		s.Ended[r] = g.stats.ends[i].Load()
+	}
+	return s
+}
+
+// ActiveByKey returns how many streams each key has open through this
+// gate, keys in DisplayKey form.
+func (g *Gate) ActiveByKey() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	m := make(map[string]int)
+	for s := g.head; s != nil; s = s.next {
+		m[DisplayKey(s.key)]++
+	}
+	return m
+}

@@ -1,0 +1,147 @@
+package sselimit
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by writes to a stream that has ended or whose
+// client is gone.
+var ErrClosed = errors.New("sselimit: stream closed")
+
+// A Stream is one admitted event stream. Its methods are safe from any
+// goroutine; writes are serialised with the heartbeat and the close frame.
+type Stream struct {
+	gate    *Gate
+	key     string
+	release func()
+	opened  time.Time
+	ctx     streamContext
+	cancel  context.CancelCauseFunc
+	closing atomic.Pointer[closing] // set once, by the first stop
+
+	mu       sync.Mutex // held for every write to t
+	t        Transport
+	ended    bool
+	broken   bool // a write failed: the client is gone
+	tail     tail // where the bytes written so far stop
+	wrote    bool // written since the last heartbeat tick
+	deadline time.Time
+	buf      []byte
+	beat     *time.Timer
+	life     *time.Timer
+
+	// Guarded by gate.mu.
+	prev, next, nextOfKey *Stream
+	released              chan struct{} // made by an evictor, closed on unregister
+}
+
+type closing struct {
+	reason Reason
+	retry  time.Duration
+}
+
+// tail tracks the framing state of what was written, so that heartbeats
+// and the close frame never split a line or join an event.
+type tail uint8
+
+const (
+	atEvent tail = iota // nothing written, or the last event is complete
+	atLine              // inside an event, at the start of a line
+	inLine              // inside a line
+)
+
+func (t tail) after(p []byte) tail {
+	switch n := len(p); {
+	case n == 0:
+		return t
+	case p[n-1] != '\n':
+		return inLine
+	case n >= 2 && p[n-2] == '\n', n == 1 && t != inLine:
+		return atEvent
+	}
+	return atLine
+}
+
+var heartbeatLine = []byte(": heartbeat\n")
+
+func (g *Gate) newStream(parent context.Context, key string) *Stream {
+	s := &Stream{gate: g, key: key, opened: time.Now()}
+	ctx, cancel := context.WithCancelCause(parent)
+	s.ctx, s.cancel = streamContext{ctx, s}, cancel
+	return s
+}
+
+// Context ends when the client disconnects, a write fails, or the server
+// ends the stream (drain, eviction, max lifetime, lease loss);
+// context.Cause then says which.
+func (s *Stream) Context() context.Context { return &s.ctx }
+
+// Key is the stream's limiter key in DisplayKey form.
+func (s *Stream) Key() string { return DisplayKey(s.key) }
+
+// Start begins streaming on t: it flushes what was written so far (the
+// response headers), starts the heartbeat and, if configured, the lifetime.
+func (s *Stream) Start(t Transport) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended || s.t != nil {
+		return
+	}
+	s.t = t
+	s.flushLocked()
+	cfg := &s.gate.cfg
+	s.beat = time.AfterFunc(cfg.heartbeat, s.heartbeat)
+	if cfg.maxLifetime > 0 {
+		d := cfg.maxLifetime
+		if cfg.lifetimeJitter > 0 {
+			d += rand.N(cfg.lifetimeJitter)
+		}
+		s.life = time.AfterFunc(d, s.expire)
+	}
+}
+
+// Send writes ev and flushes it.
+func (s *Stream) Send(ev Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := ev.AppendTo(s.buf[:0])
+	if err != nil {
+		return err
+	}
+	s.buf = b
+	if _, err := s.writeLocked(b); err != nil {
+		return err
+	}
+	return s.flushLocked()
+}
+
+// Comment writes text as comment lines, which clients ignore, and flushes.
+func (s *Stream) Comment(text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = appendComment(s.buf[:0], text)
+	if _, err := s.writeLocked(s.buf); err != nil {
+		return err
+	}
+	return s.flushLocked()
+}
+
+// Write writes raw bytes, for handlers that frame events themselves. It
+// does not flush.
+func (s *Stream) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeLocked(p)
+}
+
+// Flush sends what was written to the client.
+func (s *Stream) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flushLocked()
+}

@@ -1,0 +1,163 @@
+package sselimit
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// writeLocked writes p within the write deadline; s.mu is held. A failed
+// write marks the client gone and ends the stream's context.
+func (s *Stream) writeLocked(p []byte) (int, error) {
+	if s.ended || s.broken || s.t == nil {
+		return 0, ErrClosed
+	}
+	s.extendDeadline()
+	n, err := s.t.Write(p)
+	s.tail = s.tail.after(p[:n])
+	s.wrote = true
+	if err != nil {
+		s.fail(err)
+	}
+	return n, err
+}
+
+func (s *Stream) flushLocked() error {
+	if s.ended || s.broken || s.t == nil {
+		return ErrClosed
+	}
+	s.extendDeadline()
+	err := s.t.Flush()
+	if err != nil {
+		s.fail(err)
+	}
+	return err
+}
+
+// extendDeadline keeps the write deadline at least half the write timeout
+// away, without resetting it on every write.
+func (s *Stream) extendDeadline() {
+	wt := s.gate.cfg.writeTimeout
+	now := time.Now()
+	if s.deadline.Sub(now) > wt/2 {
+		return
+	}
+	s.deadline = now.Add(wt)
+	_ = s.t.SetWriteDeadline(s.deadline) // a transport without deadlines still streams
+}
+
+// errClientGone is the context cause when a write to the client failed.
+var errClientGone = errors.New("sselimit: client gone")
+
+func (s *Stream) fail(err error) {
+	s.broken = true
+	s.cancel(errors.Join(errClientGone, err))
+}
+
+// heartbeat runs on its timer's goroutine: it writes a comment line when
+// the stream has been silent for a whole interval, at a line boundary.
+func (s *Stream) heartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended || s.broken {
+		return
+	}
+	if !s.wrote && s.tail != inLine {
+		s.extendDeadline()
+		if _, err := s.t.Write(heartbeatLine); err != nil {
+			s.fail(err)
+			return
+		}
+		if s.flushLocked() != nil {
+			return
+		}
+	}
+	s.wrote = false
+	s.beat.Reset(s.gate.cfg.heartbeat)
+}
+
+func (s *Stream) expire() {
+	s.stop(ReasonMaxLifetime, 250*time.Millisecond+rand.N(750*time.Millisecond))
+}
+
+func (s *Stream) leaseLost() { s.stop(ReasonLeaseLost, s.gate.retryAfter()) }
+
+// stop ends the stream on the server's behalf: the first call wins, cancels
+// the context and decides the close frame that End writes.
+func (s *Stream) stop(reason Reason, retry time.Duration) {
+	if !s.closing.CompareAndSwap(nil, &closing{reason, retry}) {
+		return
+	}
+	s.gate.stats.ended(reason)
+	s.cancel(&EndedError{Reason: reason})
+}
+
+// EndedError is the context cause of a stream the server ended.
+type EndedError struct{ Reason Reason }
+
+func (e *EndedError) Error() string { return "sselimit: stream ended: " + string(e.Reason) }
+
+// End finishes the stream, exactly once however often it is called: if the
+// server ended it, it writes and flushes the close frame; then it stops the
+// timers, releases the slot and unregisters the stream. Adapters call it
+// when the response really ends, including on panic.
+func (s *Stream) End() {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	if c := s.closing.Load(); c != nil && s.t != nil && !s.broken {
+		b := s.buf[:0]
+		switch s.tail {
+		case inLine:
+			b = append(b, "\n\n"...)
+		case atLine:
+			b = append(b, '\n')
+		}
+		b = appendCloseFrame(b, c.reason, c.retry)
+		if _, err := s.writeLocked(b); err == nil {
+			s.flushLocked()
+		}
+	}
+	s.ended = true
+	if s.beat != nil {
+		s.beat.Stop()
+	}
+	if s.life != nil {
+		s.life.Stop()
+	}
+	s.buf = nil
+	s.mu.Unlock()
+
+	s.cancel(ErrClosed)
+	s.gate.unregister(s)
+	s.release()
+	if h := s.gate.cfg.hooks.OnRelease; h != nil {
+		h(s.Key(), time.Since(s.opened))
+	}
+}
+
+// streamContext is a stream's context: its own cancellation, and the
+// stream itself as a value, with no further allocation.
+type streamContext struct {
+	context.Context
+	s *Stream
+}
+
+type streamKey struct{}
+
+func (c *streamContext) Value(key any) any {
+	if key == (streamKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// StreamFromContext returns the stream whose context ctx is or derives
+// from, or nil.
+func StreamFromContext(ctx context.Context) *Stream {
+	s, _ := ctx.Value(streamKey{}).(*Stream)
+	return s
+}
