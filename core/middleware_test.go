@@ -1,0 +1,56 @@
+package sselimit_test
+
+import (
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"testing"
+
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+)
+
+func TestMiddlewareBehaviour(t *testing.T) {
+	sselimittest.Run(t, sselimittest.Harness{Start: startNetHTTP})
+}
+
+// startNetHTTP serves the suite's route through Middleware on a real
+// http.Server, behind a recovery middleware like the ones frameworks have.
+func startNetHTTP(t *testing.T, cfg sselimittest.Config) string {
+	var opts []sselimit.HandlerOption
+	if cfg.UserKey {
+		opts = append(opts, sselimit.WithKeyFunc(func(r *http.Request) (string, error) {
+			return sselimittest.UserKey(r.Header.Get("X-User"))
+		}))
+	}
+	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sselimittest.Behave(sselimit.StreamFromContext(r.Context()), r.URL.RawQuery)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /stream", recovery(cfg.Recovered, sselimit.Middleware(cfg.Gate, opts...)(stream)))
+	return serve(t, mux)
+}
+
+func recovery(recovered func(any), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				recovered(v)
+				panic(http.ErrAbortHandler)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func serve(t *testing.T, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}

@@ -1,0 +1,115 @@
+package sselimittest
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+var _ = register("ReleaseOnHandlerReturn", func(t *testing.T, h Harness) {
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	conn := e.c.MustStream("/stream?mode=return&n=3", "alice")
+	for i := range 3 {
+		ev, err := conn.Next()
+		if err != nil {
+			t.Fatalf("tick %d: %v", i, err)
+		}
+		if ev.Name != "tick" || ev.ID != string(rune('0'+i)) || ev.Data != "line one\nline two" {
+			t.Errorf("tick %d: got %+v, want tick id %d with two data lines", i, ev, i)
+		}
+	}
+	if ev, err := conn.Next(); err != io.EOF {
+		t.Errorf("after the handler returned: got %+v, %v; want EOF", ev, err)
+	}
+	e.active(0)
+	e.c.MustStream("/stream", "alice") // the slot is free again
+})
+
+var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harness) {
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	if conn, _, _, err := e.c.Open("/stream?mode=panic", "alice"); err == nil && conn != nil {
+		io.Copy(io.Discard, conn.Resp.Body)
+	}
+	select {
+	case v := <-e.recovered:
+		if !strings.Contains(toString(v), "deliberate panic") {
+			t.Errorf("recovered %v, want the handler's panic", v)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("the framework's recovery never saw the panic")
+	}
+	e.active(0)
+	e.c.MustStream("/stream", "alice")
+})
+
+var _ = register("ReleaseOnClientDisconnect", func(t *testing.T, h Harness) {
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	conn := e.c.MustStream("/stream", "alice")
+	e.active(1)
+	conn.Close()
+	e.active(0)
+	e.c.MustStream("/stream", "alice")
+})
+
+var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) {
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithWriteTimeout(200*time.Millisecond))
+	conn := e.c.MustStream("/stream?mode=flood", "alice")
+	_ = conn // held open and never read again: only the write deadline can find it
+	e.active(0)
+})
+
+var _ = register("ReleaseHalfOpenClientWithinTwoHeartbeats", func(t *testing.T, h Harness) {
+	const beat = 300 * time.Millisecond
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(beat))
+	raw, err := net.Dial("tcp", strings.TrimPrefix(e.c.Base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	io.WriteString(raw, "GET /stream HTTP/1.1\r\nHost: test\r\nX-User: alice\r\n\r\n")
+	r := bufio.NewReader(raw)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the response: %v", err)
+		}
+		if strings.Contains(line, "event: hello") {
+			break
+		}
+	}
+	e.active(1)
+	// Vanish without a goodbye: no more reads, and a reset instead of a FIN.
+	raw.(*net.TCPConn).SetLinger(0)
+	raw.Close()
+	gone := time.Now()
+	e.active(0)
+	if took := time.Since(gone); took > 2*beat+time.Second {
+		t.Errorf("half-open client released after %v, want within two heartbeats (%v) plus scheduling slack", took, 2*beat)
+	}
+})
+
+var _ = register("HeartbeatOnSilentStream", func(t *testing.T, h Harness) {
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(50*time.Millisecond))
+	conn := e.c.MustStream("/stream", "alice")
+	for range 2 {
+		line, err := conn.ReadLine()
+		if err != nil || !strings.HasPrefix(line, ":") {
+			t.Fatalf("on a silent stream: got line %q err %v, want a comment", line, err)
+		}
+	}
+})
+
+func toString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case error:
+		return v.Error()
+	}
+	return ""
+}

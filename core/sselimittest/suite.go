@@ -1,0 +1,174 @@
+package sselimittest
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+// Harness is what an adapter gives the suite.
+type Harness struct {
+	// Start serves GET /stream — the adapter's middleware, then a handler
+	// that calls Behave — on 127.0.0.1 with a random port, configured from
+	// cfg, and returns the base URL ("http://127.0.0.1:PORT"). The server
+	// must stop in a t.Cleanup.
+	Start func(t *testing.T, cfg Config) string
+}
+
+// Config is how the suite wants one server configured.
+type Config struct {
+	// Gate is the gate the middleware admits through.
+	Gate *sselimit.Gate
+	// UserKey selects the identity: when set, the adapter's custom key
+	// function, returning UserKey(the X-User request header); when not,
+	// the adapter's default, the client address.
+	UserKey bool
+	// Recovered must be called by the framework's recovery middleware with
+	// each panic value it recovers.
+	Recovered func(v any)
+}
+
+// errKey is what UserKey returns for the header value "!error".
+var errKey = errors.New("sselimittest: key function failed")
+
+// UserKey is the suite's custom key function over the X-User header's
+// value: the value itself, or an error when it is "!error".
+func UserKey(header string) (string, error) {
+	if header == "!error" {
+		return "", errKey
+	}
+	return header, nil
+}
+
+// Run runs every case of the suite against h, each on a fresh server.
+func Run(t *testing.T, h Harness) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, h) })
+	}
+}
+
+type testCase struct {
+	name string
+	run  func(t *testing.T, h Harness)
+}
+
+var cases []testCase
+
+func register(name string, run func(t *testing.T, h Harness)) bool {
+	cases = append(cases, testCase{name, run})
+	return true
+}
+
+// env is one case's server, gate and client.
+type env struct {
+	t         *testing.T
+	lim       *sselimit.SSELimiter
+	gate      *sselimit.Gate
+	c         *Client
+	changed   chan struct{}
+	recovered chan any
+}
+
+// waitLimit bounds how long a case waits for the server to do something; it
+// is a safety net that fails the test, never a synchronisation.
+const waitLimit = 30 * time.Second
+
+// start builds a gate over lim (an *SSELimiter when base is nil) with
+// opts and starts h's server on it.
+func start(t *testing.T, h Harness, lim *sselimit.SSELimiter, base sselimit.Limiter, userKey bool, opts ...sselimit.Option) *env {
+	e := &env{t: t, lim: lim, changed: make(chan struct{}, 1), recovered: make(chan any, 16)}
+	notify := func() {
+		select {
+		case e.changed <- struct{}{}:
+		default:
+		}
+	}
+	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
+		OnAdmit:   func(string) { notify() },
+		OnRefuse:  func(string, sselimit.Reason) { notify() },
+		OnRelease: func(string, time.Duration) { notify() },
+	}))
+	if base == nil {
+		base = lim
+	}
+	g, err := sselimit.NewGate(base, opts...)
+	if err != nil {
+		t.Fatalf("NewGate: %v", err)
+	}
+	e.gate = g
+	// Registered before the server's cleanup, so it runs after the server
+	// stopped: whatever happened, no slot is left behind.
+	t.Cleanup(func() {
+		e.await("every slot released after the server stopped", func() bool {
+			return g.Stats().Active == 0 && lim.ActiveConnections() == 0
+		})
+	})
+	url := h.Start(t, Config{Gate: g, UserKey: userKey, Recovered: func(v any) {
+		e.recovered <- v
+		notify()
+	}})
+	e.c = NewClient(t, url)
+	return e
+}
+
+// await returns once cond holds, checking it whenever the gate admits,
+// refuses or releases; it fails the test after waitLimit.
+func (e *env) await(what string, cond func() bool) {
+	e.t.Helper()
+	limit := time.NewTimer(waitLimit)
+	defer limit.Stop()
+	for !cond() {
+		select {
+		case <-e.changed:
+		case <-limit.C:
+			e.t.Fatalf("timed out waiting for %s (gate stats %+v, limiter active %d)", what, e.gate.Stats(), e.lim.ActiveConnections())
+		}
+	}
+}
+
+// active waits until the gate and the limiter both count n open streams.
+func (e *env) active(n int) {
+	e.t.Helper()
+	e.await(strconv.Itoa(n)+" open streams", func() bool {
+		return e.gate.Stats().Active == n && e.lim.ActiveConnections() == int64(n)
+	})
+}
+
+// refused opens path as user and checks it is refused with status, and a
+// whole-seconds Retry-After for 429 and 503, without touching the limiter.
+func (e *env) refused(path, user string, status int) {
+	e.t.Helper()
+	before := e.lim.ActiveConnections()
+	conn, resp, body, err := e.c.Open(path, user)
+	if err != nil {
+		e.t.Fatalf("GET %s as %q: %v", path, user, err)
+	}
+	if conn != nil {
+		e.t.Fatalf("GET %s as %q: got an admitted stream, want status %d", path, user, status)
+	}
+	if resp.StatusCode != status {
+		e.t.Fatalf("GET %s as %q: got status %d (body %q), want %d", path, user, resp.StatusCode, body, status)
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		checkRetryAfter(e.t, resp.Header.Get("Retry-After"))
+	}
+	if body == "" || strings.Contains(strings.ToLower(body), "sselimit") || (len(user) > 3 && strings.Contains(body, user)) {
+		e.t.Errorf("GET %s as %q: body %q is empty or names internals", path, user, body)
+	}
+	if after := e.lim.ActiveConnections(); after != before {
+		e.t.Errorf("GET %s as %q: limiter active went from %d to %d on a refusal", path, user, before, after)
+	}
+}
+
+// checkRetryAfter checks a Retry-After value is whole seconds, at least 1.
+func checkRetryAfter(t *testing.T, v string) {
+	t.Helper()
+	if n, err := strconv.Atoi(v); err != nil || n < 1 {
+		t.Errorf("Retry-After %q, want whole seconds >= 1", v)
+	}
+}
