@@ -1,0 +1,47 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+func init() {
+	gin.SetMode(gin.ReleaseMode)
+	frameworks["gin"] = framework{bare: bareGin}
+}
+
+// Both Gin servers are gin.New() without the logger, which would dominate
+// the refusal flood: the comparison is of the streams and refusals alone.
+func bareGin() server {
+	r := gin.New()
+	r.GET("/events", bareGinStream)
+	r.GET("/refuse", func(c *gin.Context) {
+		c.Header("Retry-After", retryAfter)
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": refusalMessage})
+	})
+	return httpServer(r)
+}
+
+// bareGinStream is a hand-written Gin stream: headers, the hello event,
+// then a heartbeat until the client goes.
+func bareGinStream(c *gin.Context) {
+	sselimit.SetStreamHeaders(c.Writer.Header())
+	c.Status(http.StatusOK)
+	io.WriteString(c.Writer, helloFrame)
+	c.Writer.Flush()
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.Request.Context().Done():
+			return
+		case <-tick.C:
+			io.WriteString(c.Writer, ": heartbeat\n\n")
+			c.Writer.Flush()
+		}
+	}
+}
