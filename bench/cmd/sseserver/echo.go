@@ -2,19 +2,29 @@ package main
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/echo"
 )
 
-func init() { frameworks["echo"] = framework{bare: bareEcho} }
+func init() { frameworks["echo"] = framework{bareEcho, limitedEcho} }
 
-func newEcho() *echo.Echo {
+// echoServer serves with Echo's own Start and Shutdown.
+type echoServer struct{ *echo.Echo }
+
+func (e echoServer) Serve(ln net.Listener) error {
+	e.Listener = ln
+	return e.Start("")
+}
+
+func newEcho() echoServer {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	return e
+	return echoServer{e}
 }
 
 func bareEcho() server {
@@ -24,7 +34,28 @@ func bareEcho() server {
 		c.Response().Header().Set("Retry-After", retryAfter)
 		return echo.NewHTTPError(http.StatusTooManyRequests, refusalMessage)
 	})
-	return httpServer(e)
+	return e
+}
+
+func limitedEcho(gate *sselimit.Gate) server {
+	e := newEcho()
+	limit := sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
+		Gate:                gate,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.QueryParam("user"), nil },
+	})
+	e.GET("/events", limitedEchoStream, limit)
+	e.GET("/refuse", limitedEchoStream, limit)
+	return e
+}
+
+// limitedEchoStream runs behind sselimitecho, which committed the response
+// and runs the heartbeat.
+func limitedEchoStream(c echo.Context) error {
+	if sselimitecho.Stream(c).Send(helloEvent) != nil {
+		return nil
+	}
+	<-c.Request().Context().Done()
+	return nil
 }
 
 // bareEchoStream is a hand-written Echo stream: headers, the hello event,
