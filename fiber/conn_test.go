@@ -1,0 +1,139 @@
+package sselimitfiber_test
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/log"
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+	sselimitfiber "github.com/sselimit/sselimit/fiber"
+)
+
+func TestClientGoneBeforeTheResponseIsReleased(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		close(entered)
+		<-proceed
+		return sselimitfiber.Stream(c, hold)
+	})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
+	<-entered
+	vanish(t, conn)
+	close(proceed)
+	// Whether fasthttp's header write or the stream's first write finds
+	// the client gone, the slot is released, once.
+	f.active(0)
+	if n := f.released.Load(); n != 1 {
+		t.Errorf("releases: got %d, want 1", n)
+	}
+}
+
+func TestClientGoneIsSeenOverTLS(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	serverConfig, roots := selfSignedTLS(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveOn(t, app, tls.NewListener(ln, serverConfig))
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(base, "http://"), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
+	readHello(t, bufio.NewReader(conn))
+	f.active(1)
+	conn.Close()
+	f.active(0)
+}
+
+// selfSignedTLS returns a server config for 127.0.0.1 and the pool that
+// trusts it.
+func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, roots
+}
+
+// lockedBuffer collects log output written from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// captureFiberLog sends Fiber's log to a buffer until the test ends.
+func captureFiberLog(t *testing.T) *lockedBuffer {
+	buf := &lockedBuffer{}
+	log.SetOutput(buf)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	return buf
+}
+
+func TestStreamOutlivesWriteTimeoutOnTCP(t *testing.T) {
+	const beat = 100 * time.Millisecond
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(beat))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, WriteTimeout: 3 * beat})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	conn := sselimittest.NewClient(t, serve(t, app)).MustStream("/stream", "")
+	// Each heartbeat follows a silent interval, so six of them span more
+	// than the WriteTimeout fasthttp armed when the response started.
+	for i := range 6 {
+		if line, err := conn.ReadLine(); err != nil || !strings.HasPrefix(line, ":") {
+			t.Fatalf("heartbeat %d: got %q, %v", i, line, err)
+		}
+	}
+}

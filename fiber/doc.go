@@ -1,0 +1,54 @@
+// Package sselimitfiber caps concurrent Server-Sent-Events streams on Fiber
+// v2 through a [sselimit.Gate]: in total and per user, with the close frame
+// and graceful drain every sselimit adapter shares.
+//
+//	app.Get("/events", sselimitfiber.New(sselimitfiber.Config{Gate: gate}),
+//		func(c *fiber.Ctx) error {
+//			return sselimitfiber.Stream(c, func(s *sselimit.Stream) {
+//				// send with s.Send until s.Context() ends
+//			})
+//		})
+//
+// # Why a stream helper
+//
+// On fasthttp a streamed body is written after the handler and every
+// middleware have returned: fasthttp sends the response only then, reading
+// the body stream that SetBodyStreamWriter registered. A middleware that
+// releases its slot after c.Next() therefore limits nothing. Here the
+// middleware admits the request and the handler calls [Stream], which
+// hands the slot to the response's body stream: it is held until the
+// stream function returns or fasthttp closes the body stream (the response
+// ended, a write failed, the body was replaced, or it was never sent), and
+// released there exactly once. Nothing that runs after the handler returns
+// touches the *fiber.Ctx or the fasthttp.RequestCtx, which are pooled.
+//
+// A handler that sets a body stream of its own behind the middleware
+// (SetBodyStreamWriter, SetBodyStream) gets a 500 with
+// [ErrForeignBodyStream] through the app's ErrorHandler: it fails loudly
+// rather than stream without the slot.
+//
+// # Finding gone clients
+//
+// fasthttp reports a gone client only as a failed write, and
+// RequestCtx.Done closes on server shutdown only. So while a stream runs
+// on a TCP, Unix or TLS connection, the adapter reads the connection (the
+// response closes it afterwards, so nothing is taken from a later request)
+// and ends the stream as soon as the client closes or resets it; it also
+// sets the gate's write deadline on the connection, where fasthttp blocks
+// on a client that stops reading. Idle clients that vanish without a word
+// are found by the heartbeat's writes, within two heartbeat intervals.
+//
+// # Shutdown
+//
+// app.ShutdownWithContext waits for open connections, and streams stay
+// open: drain the gate first, so every stream gets its close frame and
+// ends, then shut Fiber down (see the package example). Fiber's
+// Hooks().OnShutdown runs after the server has stopped, too late to drain.
+//
+// Fiber's WriteTimeout must stay 0 (its default): fasthttp arms it once,
+// as a response starts, so on a connection the adapter cannot share it
+// cuts every stream off after that long (on TCP, Unix and TLS connections
+// the gate's write timeout replaces it while a stream runs). Compression,
+// ETag and cache middleware read the whole body before sending it, which
+// never ends for a stream: keep them off stream routes.
+package sselimitfiber

@@ -1,0 +1,631 @@
+package sselimitfiber_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+	sselimitfiber "github.com/sselimit/sselimit/fiber"
+)
+
+// waitLimit fails a test that waits longer; it never synchronises.
+const waitLimit = 30 * time.Second
+
+// fixture is a gate whose admissions, refusals and releases wake await.
+type fixture struct {
+	t        *testing.T
+	lim      *sselimit.SSELimiter
+	gate     *sselimit.Gate
+	changed  chan struct{}
+	released atomic.Int64
+	keys     chan string // every admitted key, as the OnAdmit hook got it
+}
+
+func newFixture(t *testing.T, lim *sselimit.SSELimiter, opts ...sselimit.Option) *fixture {
+	f := &fixture{t: t, lim: lim, changed: make(chan struct{}, 1), keys: make(chan string, 64)}
+	notify := func() {
+		select {
+		case f.changed <- struct{}{}:
+		default:
+		}
+	}
+	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
+		OnAdmit: func(key string) {
+			f.keys <- key
+			notify()
+		},
+		OnRefuse: func(string, sselimit.Reason) { notify() },
+		OnRelease: func(string, time.Duration) {
+			f.released.Add(1)
+			notify()
+		},
+	}))
+	g, err := sselimit.NewGate(lim, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.gate = g
+	// Registered before any server's cleanup, so it runs after the server
+	// stopped: whatever happened, no slot is left behind.
+	t.Cleanup(func() { f.active(0) })
+	return f
+}
+
+// await returns once cond holds, checking whenever the gate changes.
+func (f *fixture) await(what string, cond func() bool) {
+	f.t.Helper()
+	limit := time.NewTimer(waitLimit)
+	defer limit.Stop()
+	for !cond() {
+		select {
+		case <-f.changed:
+		case <-limit.C:
+			f.t.Fatalf("timed out waiting for %s (gate %+v, limiter %d)", what, f.gate.Stats(), f.lim.ActiveConnections())
+		}
+	}
+}
+
+// active waits until the gate and the limiter both count n streams.
+func (f *fixture) active(n int) {
+	f.t.Helper()
+	f.await("the open stream count to settle", func() bool {
+		return f.gate.Stats().Active == n && f.lim.ActiveConnections() == int64(n)
+	})
+}
+
+// serveStream serves handler behind the middleware at GET /stream.
+func (f *fixture) serveStream(mw sselimitfiber.Config, handler fiber.Handler) string {
+	mw.Gate = f.gate
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(mw), handler)
+	return serve(f.t, app)
+}
+
+// hold is a stream function that says hello and waits for the stream's end.
+func hold(s *sselimit.Stream) {
+	if s.Send(sselimit.Event{Name: "hello", Data: s.Key()}) == nil {
+		<-s.Context().Done()
+	}
+}
+
+func holdHandler(c *fiber.Ctx) error { return sselimitfiber.Stream(c, hold) }
+
+// openRaw sends GET /stream over a TCP connection of its own and reads up
+// to the hello event.
+func openRaw(t *testing.T, base string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
+	readHello(t, bufio.NewReader(conn))
+	return conn
+}
+
+func readHello(t *testing.T, r *bufio.Reader) {
+	t.Helper()
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading up to the hello event: %v", err)
+		}
+		if strings.HasPrefix(line, "event: hello") {
+			return
+		}
+	}
+}
+
+// vanish drops conn without a goodbye: a reset instead of a FIN.
+func vanish(t *testing.T, conn net.Conn) {
+	t.Helper()
+	tcp, ok := conn.(*net.TCPConn)
+	if !ok {
+		t.Fatalf("%T is not a TCP connection", conn)
+	}
+	tcp.SetLinger(0)
+	tcp.Close()
+}
+
+func TestCountedWhileOpenAndReleasedWhenTheClientVanishes(t *testing.T) {
+	// The heartbeat is an hour away: only the connection watcher can see
+	// the client go within the test's time.
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	base := f.serveStream(sselimitfiber.Config{}, holdHandler)
+	conn := openRaw(t, base)
+	f.active(1)
+	if got := f.lim.ActiveConnections(); got != 1 {
+		t.Fatalf("ActiveConnections with a stream open: got %d, want 1", got)
+	}
+	vanish(t, conn)
+	f.active(0)
+}
+
+func TestClientClosingItsEndIsSeenWithoutAHeartbeat(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	base := f.serveStream(sselimitfiber.Config{}, holdHandler)
+	conn := openRaw(t, base)
+	f.active(1)
+	conn.Close() // an orderly close: a FIN, which no write would reveal
+	f.active(0)
+}
+
+// opaqueListener hands fasthttp connections of a type the adapter does not
+// know, so streams on them have no watcher and no write deadline.
+type opaqueListener struct{ net.Listener }
+
+type opaqueConn struct{ net.Conn }
+
+func (l opaqueListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return opaqueConn{c}, nil
+}
+
+func TestVanishedClientReleasedWithinTwoHeartbeatsByWritesAlone(t *testing.T) {
+	const beat = 300 * time.Millisecond
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(beat))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveOn(t, app, opaqueListener{ln})
+	conn := openRaw(t, base)
+	f.active(1)
+	vanish(t, conn)
+	gone := time.Now()
+	f.active(0)
+	if took := time.Since(gone); took > 2*beat+time.Second {
+		t.Errorf("vanished client released after %v, want within two heartbeats (%v) plus scheduling slack", took, 2*beat)
+	}
+}
+
+func TestStreamThatEndsByItselfIsReleasedAtOnce(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		return sselimitfiber.Stream(c, func(s *sselimit.Stream) {
+			s.Send(sselimit.Event{Name: "hello"})
+			s.Send(sselimit.Event{Name: "bye"})
+		})
+	})
+	client := sselimittest.NewClient(t, base)
+	conn := client.MustStream("/stream", "")
+	if !conn.Resp.Close {
+		t.Error("a stream response must close its connection (Connection: close)")
+	}
+	if ev, err := conn.Next(); err != nil || ev.Name != "bye" {
+		t.Fatalf("second event: got %+v, %v; want bye", ev, err)
+	}
+	if _, err := conn.Next(); err != io.EOF {
+		t.Fatalf("after the stream function returned: got %v, want EOF", err)
+	}
+	// The slot is released before fasthttp ends the body, so it is free by
+	// the time the client sees the end: no heartbeat, no waiting.
+	if n := f.lim.ActiveConnections(); n != 0 {
+		t.Errorf("ActiveConnections when the client saw the end: got %d, want 0", n)
+	}
+	if n := f.released.Load(); n != 1 {
+		t.Errorf("releases: got %d, want 1", n)
+	}
+}
+
+func TestDrainThenShutdownClosesEveryStreamAndReturns(t *testing.T) {
+	const streams = 20
+	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	client := sselimittest.NewClient(t, "http://"+ln.Addr().String())
+	conns := make([]*sselimittest.Conn, streams)
+	for i := range conns {
+		conns[i] = client.MustStream("/stream", "")
+	}
+	f.active(streams)
+
+	var wg sync.WaitGroup
+	for i, conn := range conns {
+		wg.Go(func() {
+			ev, err := conn.Next()
+			if err != nil || ev.Name != "close" || !strings.Contains(ev.Data, `"reason":"shutdown"`) {
+				t.Errorf("stream %d: got %+v, %v; want a shutdown close frame", i, ev, err)
+				return
+			}
+			if _, err := conn.Next(); err != io.EOF {
+				t.Errorf("stream %d after its close frame: got %v, want EOF", i, err)
+			}
+		})
+	}
+
+	// The wiring the package documents.
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if n, err := f.gate.Drain(ctx); n != 0 || err != nil {
+		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
+	}
+	if err := app.ShutdownWithContext(ctx); err != nil {
+		t.Fatalf("ShutdownWithContext after Drain: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Listener: %v", err)
+	}
+	wg.Wait()
+	f.active(0)
+}
+
+func TestShutdownWithoutDrainWaitsForStreams(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	conn := sselimittest.NewClient(t, "http://"+ln.Addr().String()).MustStream("/stream", "")
+
+	// ShutdownWithContext waits for open connections, which a stream
+	// keeps open: it can only give up.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := app.ShutdownWithContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ShutdownWithContext with a stream open: got %v, want context.DeadlineExceeded", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Listener: %v", err)
+	}
+	f.active(1)
+
+	if n, err := f.gate.Drain(context.Background()); n != 0 || err != nil {
+		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
+	}
+	if ev, err := conn.Next(); err != nil || ev.Name != "close" {
+		t.Fatalf("after Drain: got %+v, %v; want the close frame", ev, err)
+	}
+}
+
+func TestBodyNeverSentReleasesWithoutRunningTheStream(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	var ran atomic.Bool
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		return sselimitfiber.Stream(c, func(*sselimit.Stream) { ran.Store(true) })
+	})
+	resp, err := http.Head(base + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("HEAD: got %s %q, want 200 text/event-stream", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	f.active(0)
+	if ran.Load() {
+		t.Error("the stream function ran for a response whose body fasthttp never read")
+	}
+}
+
+func TestErrorAfterStreamReleasesWithoutRunningTheStream(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	var ran atomic.Bool
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		if err := sselimitfiber.Stream(c, func(*sselimit.Stream) { ran.Store(true) }); err != nil {
+			return err
+		}
+		return fiber.NewError(fiber.StatusTeapot, "changed my mind")
+	})
+	resp, err := http.Get(base + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != fiber.StatusTeapot || string(b) != "changed my mind" {
+		t.Errorf("got %s %q, want the error handler's 418", resp.Status, b)
+	}
+	f.active(0)
+	if ran.Load() {
+		t.Error("the stream function ran although the error handler replaced the body")
+	}
+}
+
+func TestHandlersOwnBodyStreamFailsLoudly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(c *fiber.Ctx, writerDone chan struct{})
+	}{
+		{"SetBodyStreamWriter", func(c *fiber.Ctx, writerDone chan struct{}) {
+			c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+				defer close(writerDone)
+				for {
+					if _, err := w.WriteString("data: unlimited\n\n"); err != nil {
+						return
+					}
+					if w.Flush() != nil {
+						return
+					}
+				}
+			})
+		}},
+		{"SetBodyStream after Stream", func(c *fiber.Ctx, writerDone chan struct{}) {
+			if err := sselimitfiber.Stream(c, hold); err != nil {
+				panic(err)
+			}
+			c.Response().SetBodyStream(strings.NewReader("data: unlimited\n\n"), -1)
+			close(writerDone)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+			writerDone := make(chan struct{})
+			var handled error
+			app := fiber.New(fiber.Config{
+				DisableStartupMessage: true,
+				ErrorHandler: func(c *fiber.Ctx, err error) error {
+					handled = err
+					return fiber.DefaultErrorHandler(c, err)
+				},
+			})
+			app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), func(c *fiber.Ctx) error {
+				tc.set(c, writerDone)
+				return nil
+			})
+			base := serve(t, app)
+			resp, err := http.Get(base + "/stream")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "sselimitfiber.Stream") {
+				t.Errorf("got %s %q, want 500 naming sselimitfiber.Stream", resp.Status, b)
+			}
+			if !errors.Is(handled, sselimitfiber.ErrForeignBodyStream) {
+				t.Errorf("the app's ErrorHandler got %v, want ErrForeignBodyStream", handled)
+			}
+			f.active(0)
+			select {
+			case <-writerDone:
+			case <-time.After(waitLimit):
+				t.Fatal("the handler's own stream writer was never stopped")
+			}
+		})
+	}
+}
+
+func TestPanicInStreamFunctionIsRecoveredAndReleased(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	logged := captureFiberLog(t)
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		return sselimitfiber.Stream(c, func(s *sselimit.Stream) {
+			s.Send(sselimit.Event{Name: "hello"})
+			panic("deliberate panic in a stream")
+		})
+	})
+	client := sselimittest.NewClient(t, base)
+	conn := client.MustStream("/stream", "")
+	if _, err := conn.Next(); err == nil || err == io.EOF {
+		t.Errorf("after a panic in the stream: got %v, want the connection aborted", err)
+	}
+	f.active(0)
+	if !strings.Contains(logged.String(), "deliberate panic in a stream") {
+		t.Errorf("the panic was not logged; log: %q", logged.String())
+	}
+	client.MustStream("/stream", "") // the server is fine, the slot free
+}
+
+func TestStreamNeedsTheMiddleware(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	errs := make(chan error, 4)
+	streamOrReport := func(c *fiber.Ctx) error {
+		err := sselimitfiber.Stream(c, hold)
+		errs <- err
+		if err != nil {
+			return c.SendString("not streamed")
+		}
+		return nil
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/bare", streamOrReport)
+	app.Get("/skipped", sselimitfiber.New(sselimitfiber.Config{
+		Gate: f.gate,
+		Next: func(*fiber.Ctx) bool { return true },
+	}), streamOrReport)
+	app.Get("/twice", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), func(c *fiber.Ctx) error {
+		errs <- sselimitfiber.Stream(c, nil)
+		if err := sselimitfiber.Stream(c, hold); err != nil {
+			return err
+		}
+		errs <- sselimitfiber.Stream(c, hold)
+		return nil
+	})
+	base := serve(t, app)
+	for _, path := range []string{"/bare", "/skipped"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if err := <-errs; !errors.Is(err, sselimitfiber.ErrNotAdmitted) {
+			t.Errorf("Stream on %s: got %v, want ErrNotAdmitted", path, err)
+		}
+	}
+	if n := f.gate.Stats().Admitted; n != 0 {
+		t.Errorf("admitted %d streams for requests the middleware did not limit", n)
+	}
+	conn := sselimittest.NewClient(t, base).MustStream("/twice", "")
+	for _, what := range []string{"a nil function", "a second call"} {
+		if err := <-errs; err == nil {
+			t.Errorf("Stream with %s: got no error", what)
+		}
+	}
+	f.active(1)
+	conn.Close()
+	f.active(0)
+}
+
+func TestNewWithoutGatePanics(t *testing.T) {
+	for _, cfg := range [][]sselimitfiber.Config{nil, {{}}} {
+		func() {
+			defer func() {
+				if v := recover(); v == nil || !strings.Contains(v.(string), "Config.Gate") {
+					t.Errorf("New(%v): recovered %v, want a panic naming Config.Gate", cfg, v)
+				}
+			}()
+			sselimitfiber.New(cfg...)
+		}()
+	}
+}
+
+type userID int
+
+func (u userID) String() string { return "user-" + strings.Repeat("7", int(u)) }
+
+func TestKeyFromLocals(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(func(c *fiber.Ctx) error { // an auth middleware
+		switch c.Query("as") {
+		case "string":
+			c.Locals("user", "alice")
+		case "stringer":
+			c.Locals("user", userID(3))
+		case "number":
+			c.Locals("user", 42)
+		}
+		return c.Next()
+	})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{
+		Gate:         f.gate,
+		KeyGenerator: sselimitfiber.KeyFromLocals("user"),
+	}), holdHandler)
+	client := sselimittest.NewClient(t, serve(t, app))
+	for _, tc := range []struct {
+		as, key string
+		status  int
+	}{
+		{"string", "alice", http.StatusOK},
+		{"stringer", "user-777", http.StatusOK},
+		{"number", "", http.StatusUnauthorized},
+		{"nothing", "", http.StatusUnauthorized},
+	} {
+		conn, resp, body, err := client.Open("/stream?as="+tc.as, "")
+		if err != nil {
+			t.Fatalf("as %s: %v", tc.as, err)
+		}
+		if resp.StatusCode != tc.status {
+			t.Errorf("as %s: got %s %q, want %d", tc.as, resp.Status, body, tc.status)
+			continue
+		}
+		if conn == nil {
+			continue
+		}
+		if ev, err := conn.Next(); err != nil || ev.Data != tc.key {
+			t.Errorf("as %s: hello %+v, %v; want key %q", tc.as, ev, err, tc.key)
+		}
+	}
+	f.active(2)
+}
+
+func TestKeysOutliveTheRequest(t *testing.T) {
+	// The key function returns a string backed by the request's header
+	// buffer, which fasthttp reuses for later requests; the key the gate
+	// keeps (here, as its hook reported it) must not change with them.
+	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
+	base := f.serveStream(sselimitfiber.Config{
+		KeyGenerator: func(c *fiber.Ctx) (string, error) { return c.Get("X-User"), nil },
+	}, func(c *fiber.Ctx) error {
+		return sselimitfiber.Stream(c, func(s *sselimit.Stream) { s.Send(sselimit.Event{Name: "hello"}) })
+	})
+	client := sselimittest.NewClient(t, base)
+	var kept []string
+	for i := range 20 {
+		user := strings.Repeat(string(rune('a'+i)), 16)
+		conn := client.MustStream("/stream", user)
+		conn.Next() // the end
+		kept = append(kept, <-f.keys)
+	}
+	for i, key := range kept {
+		if want := strings.Repeat(string(rune('a'+i)), 16); key != want {
+			t.Errorf("key %d changed after its request: got %q, want %q", i, key, want)
+		}
+	}
+}
+
+func TestRefusalsInFibersIdiom(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	var appErrors []error
+	var mu sync.Mutex
+	app := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			mu.Lock()
+			appErrors = append(appErrors, err)
+			mu.Unlock()
+			return fiber.DefaultErrorHandler(c, err)
+		},
+	})
+	keyFromHeader := func(c *fiber.Ctx) (string, error) { return sselimittest.UserKey(c.Get("X-User")) }
+	app.Get("/default", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate, KeyGenerator: keyFromHeader}), holdHandler)
+	var limited, failed atomic.Int64
+	app.Get("/custom", sselimitfiber.New(sselimitfiber.Config{
+		Gate:         f.gate,
+		KeyGenerator: keyFromHeader,
+		LimitReached: func(c *fiber.Ctx, r *sselimit.Refusal) error {
+			limited.Add(1)
+			return c.Status(r.Status).JSON(fiber.Map{"error": r.Message(), "retry": r.RetryAfterHeader()})
+		},
+		ErrorHandler: func(c *fiber.Ctx, r *sselimit.Refusal) error {
+			failed.Add(1)
+			return c.Status(r.Status).JSON(fiber.Map{"error": r.Message()})
+		},
+	}), holdHandler)
+	client := sselimittest.NewClient(t, serve(t, app))
+	client.MustStream("/default", "alice")
+
+	_, resp, body, err := client.Open("/default", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || body != "too many streams for this user" {
+		t.Errorf("default refusal: got %s, Retry-After %q, body %q", resp.Status, resp.Header.Get("Retry-After"), body)
+	}
+	mu.Lock()
+	var fe *fiber.Error
+	if len(appErrors) != 1 || !errors.As(appErrors[0], &fe) || fe.Code != http.StatusTooManyRequests {
+		t.Errorf("the app's ErrorHandler got %v, want one *fiber.Error with code 429", appErrors)
+	}
+	mu.Unlock()
+
+	_, resp, body, _ = client.Open("/custom", "alice")
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, `"retry":"`) {
+		t.Errorf("custom LimitReached: got %s %q", resp.Status, body)
+	}
+	_, resp, body, _ = client.Open("/custom", "!error")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "identity required") {
+		t.Errorf("custom ErrorHandler: got %s %q", resp.Status, body)
+	}
+	if limited.Load() != 1 || failed.Load() != 1 {
+		t.Errorf("custom handlers called %d and %d times, want 1 and 1", limited.Load(), failed.Load())
+	}
+}

@@ -1,0 +1,109 @@
+package sselimitfiber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+// ErrForeignBodyStream is returned by the middleware, as a 500 through the
+// app's ErrorHandler, when the handler behind it set a body stream of its
+// own (SetBodyStreamWriter, SetBodyStream) instead of calling Stream: such
+// a stream would run past the middleware with no heartbeat, no write
+// deadline and no drain, so its slot could not be held honestly. The
+// handler's stream is closed and the slot released.
+var ErrForeignBodyStream = errors.New("sselimitfiber: the handler set its own body stream behind the middleware; stream with sselimitfiber.Stream instead")
+
+// ErrNotAdmitted is returned by Stream for a request that did not pass the
+// middleware (or that the middleware's Next skipped).
+var ErrNotAdmitted = errors.New("sselimitfiber: Stream called on a request the sselimitfiber middleware did not admit")
+
+// admissionKey is the c.Locals key of an admitted request's body.
+type admissionKey struct{}
+
+// New returns the middleware. It admits the request through the gate or
+// answers the refusal, then runs the next handlers; a handler streams by
+// calling Stream. A stream outlives the handler on Fiber, so its slot is
+// held until fasthttp closes the response's body stream, and released
+// there once. When the handler does not call Stream (it returns an error,
+// panics, or writes an ordinary body) the slot is released as the
+// middleware returns.
+func New(config ...Config) fiber.Handler {
+	cfg := configDefault(config...)
+	return func(c *fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		id := sselimit.Identity{ByIP: cfg.KeyGenerator == nil}
+		if !id.ByIP {
+			id.Key, id.KeyErr = cfg.KeyGenerator(c)
+			id.Key = utils.CopyString(id.Key)
+		}
+		if id.ByIP || (id.KeyErr == nil && id.Key == "") {
+			id.IP = c.IP()
+		}
+		s, refusal := cfg.Gate.Admit(streamParent(c), id)
+		if refusal != nil {
+			if refusal.Denied() {
+				return cfg.LimitReached(c, refusal)
+			}
+			return cfg.ErrorHandler(c, refusal)
+		}
+
+		b := &body{s: s}
+		c.Locals(admissionKey{}, b)
+		handedOver := false
+		defer func() {
+			if !handedOver {
+				s.End()
+			}
+		}()
+		err := c.Next()
+		switch stream := c.Response().BodyStream(); {
+		case stream == io.Reader(b):
+			// fasthttp owns the stream's end now: see body.Close.
+			handedOver = true
+		case stream != nil:
+			c.Response().ResetBody() // closes the handler's stream
+			return ErrForeignBodyStream
+		}
+		return err
+	}
+}
+
+// streamParent is the parent of a stream's context: the request's user
+// context with its values but without its cancellation, since the stream
+// outlives the handler (a timeout middleware, for one, cancels the user
+// context as the handler returns).
+func streamParent(c *fiber.Ctx) context.Context {
+	ctx := c.UserContext()
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// KeyFromLocals returns a KeyGenerator reading the identity an auth
+// middleware stored with c.Locals(key, value): a string or a fmt.Stringer
+// is the key (copied, since Fiber reuses its strings once the handler
+// returns); nothing stored gives "", which follows the gate's empty-key
+// policy; a value of any other type is an error, refused with 401.
+func KeyFromLocals(key string) func(c *fiber.Ctx) (string, error) {
+	return func(c *fiber.Ctx) (string, error) {
+		switch v := c.Locals(key).(type) {
+		case nil:
+			return "", nil
+		case string:
+			return utils.CopyString(v), nil
+		case fmt.Stringer:
+			return utils.CopyString(v.String()), nil
+		default:
+			return "", fmt.Errorf("sselimitfiber: c.Locals(%q) holds a %T, want a string or a fmt.Stringer", key, v)
+		}
+	}
+}

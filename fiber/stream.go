@@ -1,0 +1,215 @@
+package sselimitfiber
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/log"
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/valyala/fasthttp"
+)
+
+// Stream makes the response an event stream run by fn, on a request the
+// middleware admitted. It sets status 200, the event-stream headers and
+// Connection: close, and hands the response's body stream to the stream:
+// once the handler and every middleware have returned and fasthttp starts
+// sending the body, fn runs on a goroutine of its own with the admitted
+// stream, whose context ends when the client goes, a write fails or the
+// server ends the stream (drain, eviction, maximum lifetime, lease loss).
+//
+// fn must not touch c, or anything obtained from it: Fiber and fasthttp
+// reuse them once the handler returns. Copy what fn needs first.
+//
+// The slot is released exactly once: when fn returns (after the close
+// frame, if the server ended the stream), or when fasthttp closes the body
+// stream first — the client went, a write failed, the body was replaced
+// (for example by an error handler), or it was never sent (a HEAD
+// request). fn then never runs, or sees its context end.
+//
+// A panic in fn happens on that goroutine, where no recover middleware
+// sees it: Stream recovers it, logs it with Fiber's logger, ends the
+// stream and aborts the connection.
+//
+// Stream returns ErrNotAdmitted when the middleware did not admit the
+// request, and an error when fn is nil or Stream was already called.
+func Stream(c *fiber.Ctx, fn func(s *sselimit.Stream)) error {
+	b, _ := c.Locals(admissionKey{}).(*body)
+	switch {
+	case b == nil:
+		return ErrNotAdmitted
+	case fn == nil:
+		return errors.New("sselimitfiber: Stream needs a stream function, got nil")
+	case b.fn != nil:
+		return errors.New("sselimitfiber: Stream called twice for one request")
+	}
+	b.fn = fn
+	b.conn = sharedConn(c.Context().Conn())
+	c.Status(fiber.StatusOK)
+	setStreamHeaders(c)
+	resp := c.Response()
+	resp.Header.SetConnectionClose()
+	resp.ImmediateHeaderFlush = true
+	resp.SetBodyStream(b, -1)
+	return nil
+}
+
+// body is an admitted request's response body: the io.ReadCloser fasthttp
+// reads the stream from, and closes when the response ends or is dropped.
+// Read and Close run on the goroutine serving the request, one at a time.
+type body struct {
+	s  *sselimit.Stream
+	fn func(*sselimit.Stream)
+
+	pr       io.ReadCloser // the stream writer's pipe, made by the first Read
+	closed   atomic.Bool
+	panicked atomic.Bool // fn panicked: abort the connection
+	gone     atomic.Bool // the watcher saw the client go: abort the connection
+
+	// conn is the request's connection, when it may be used from other
+	// goroutines (see sharedConn); it is touched only until Close.
+	conn     net.Conn
+	connMu   sync.Mutex
+	released bool          // Close gave conn back to fasthttp; guarded by connMu
+	watching chan struct{} // closed when the watcher returns
+}
+
+// errAborted ends a response without its terminating chunk, so the client
+// sees a broken stream rather than a complete one.
+var errAborted = errors.New("sselimitfiber: stream aborted")
+
+// Read starts the stream on the first call: fasthttp has sent the headers
+// and now reads the body.
+func (b *body) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, io.EOF
+	}
+	if b.pr == nil {
+		b.pr = fasthttp.NewStreamReader(b.write)
+		if b.conn != nil {
+			b.watching = make(chan struct{})
+			go b.watch()
+		}
+	}
+	n, err := b.pr.Read(p)
+	if err == io.EOF && (b.panicked.Load() || b.gone.Load()) {
+		err = errAborted
+	}
+	return n, err
+}
+
+// Close is called by fasthttp when the response's body is done with: sent,
+// failed, replaced or dropped. It ends the stream, releasing its slot if
+// the stream function has not already.
+func (b *body) Close() error {
+	if !b.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if b.pr != nil {
+		b.pr.Close() // a writer blocked on a full pipe now fails
+	}
+	if b.conn != nil {
+		b.connMu.Lock()
+		b.released = true
+		if b.watching != nil {
+			b.conn.SetReadDeadline(aLongTimeAgo)
+		}
+		b.connMu.Unlock()
+		if b.watching != nil {
+			<-b.watching
+		}
+	}
+	b.s.End()
+	return nil
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// write is the body's fasthttp.StreamWriter.
+func (b *body) write(w *bufio.Writer) {
+	defer b.s.End()
+	defer func() {
+		if v := recover(); v != nil {
+			b.panicked.Store(true)
+			log.Errorf("sselimitfiber: panic in a stream function: %v\n%s", v, debug.Stack())
+		}
+	}()
+	b.s.Start(&transport{w, b})
+	b.fn(b.s)
+}
+
+// watch reads the connection while the stream runs: fasthttp does not read
+// it until the response is sent, so a client that closes its end is
+// otherwise found only by a failed write. Nothing is lost by reading: the
+// response closes the connection, so no further request is served on it.
+func (b *body) watch() {
+	defer close(b.watching)
+	buf := make([]byte, 64)
+	for b.clearReadDeadline() {
+		_, err := b.conn.Read(buf)
+		var ne net.Error
+		if err == nil || errors.As(err, &ne) && ne.Timeout() {
+			continue
+		}
+		b.gone.Store(true)
+		b.pr.Close() // fasthttp's Read returns, and it closes the body
+		return
+	}
+}
+
+// clearReadDeadline lifts any read deadline fasthttp left from reading the
+// request, unless Close took the connection back.
+func (b *body) clearReadDeadline() bool {
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	if b.released {
+		return false
+	}
+	b.conn.SetReadDeadline(time.Time{})
+	return true
+}
+
+func (b *body) setWriteDeadline(t time.Time) error {
+	if b.conn == nil {
+		return nil
+	}
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	if b.released {
+		return nil
+	}
+	return b.conn.SetWriteDeadline(t)
+}
+
+// sharedConn returns c if it is a connection that may be used from
+// several goroutines at once, or nil. fasthttp may hand handlers other
+// kinds (in-memory pipes in app.Test, request contexts made by
+// RequestCtx.Init, pooled wrappers), on which the stream then has no
+// write deadline and no watcher: a gone client is found by a failed write
+// only.
+func sharedConn(c net.Conn) net.Conn {
+	switch c.(type) {
+	case *net.TCPConn, *net.UnixConn, *tls.Conn:
+		return c
+	}
+	return nil
+}
+
+// transport is how the stream reaches fasthttp: the stream writer's
+// buffered pipe, with write deadlines set on the connection, where
+// fasthttp's copies of the pipe's bytes block on a slow client.
+type transport struct {
+	w *bufio.Writer
+	b *body
+}
+
+func (t *transport) Write(p []byte) (int, error)        { return t.w.Write(p) }
+func (t *transport) Flush() error                       { return t.w.Flush() }
+func (t *transport) SetWriteDeadline(d time.Time) error { return t.b.setWriteDeadline(d) }
