@@ -1,7 +1,6 @@
 package sselimitecho
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -78,35 +77,42 @@ func MiddlewareWithConfig(config Config) echo.MiddlewareFunc {
 		config.ErrorHandler = respondRefusal
 	}
 	if config.DenyHandler == nil {
-		config.DenyHandler = func(c echo.Context, _ string, err error) error { return respondRefusal(c, err) }
+		config.DenyHandler = denyRefusal
 	}
-	gate, extract := config.Gate, config.IdentifierExtractor
+	m := (*gateMiddleware)(&config)
+	// Echo applies middleware on every request: the closure holds only
+	// two pointers, so that costs one small allocation.
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if config.Skipper(c) {
-				return next(c)
-			}
-			if config.BeforeFunc != nil {
-				config.BeforeFunc(c)
-			}
-			id := sselimit.Identity{IP: clientIP(c), ByIP: extract == nil}
-			if !id.ByIP {
-				id.Key, id.KeyErr = extract(c)
-			}
-			s, refusal := gate.Admit(c.Request().Context(), id)
-			if refusal == nil {
-				return serveStream(c, s, next)
-			}
-			if refusal.Denied() {
-				identifier := id.Key
-				if id.ByIP || identifier == "" {
-					identifier = id.IP
-				}
-				return config.DenyHandler(c, identifier, refusal)
-			}
-			return config.ErrorHandler(c, refusal)
-		}
+		return func(c echo.Context) error { return m.handle(c, next) }
 	}
+}
+
+// gateMiddleware is a Config with its defaults filled in.
+type gateMiddleware Config
+
+func (m *gateMiddleware) handle(c echo.Context, next echo.HandlerFunc) error {
+	if m.Skipper(c) {
+		return next(c)
+	}
+	if m.BeforeFunc != nil {
+		m.BeforeFunc(c)
+	}
+	id := sselimit.Identity{IP: clientIP(c), ByIP: m.IdentifierExtractor == nil}
+	if !id.ByIP {
+		id.Key, id.KeyErr = m.IdentifierExtractor(c)
+	}
+	s, refusal := m.Gate.Admit(c.Request().Context(), id)
+	if refusal == nil {
+		return serveStream(c, s, next)
+	}
+	if refusal.Denied() {
+		identifier := id.Key
+		if id.ByIP || identifier == "" {
+			identifier = id.IP
+		}
+		return m.DenyHandler(c, identifier, refusal)
+	}
+	return m.ErrorHandler(c, refusal)
 }
 
 // serveStream runs next on the admitted stream s and ends s when next
@@ -139,16 +145,35 @@ func serveStream(c echo.Context, s *sselimit.Stream, next echo.HandlerFunc) erro
 // (the refusal itself is its Internal error, for logs), or for a soft
 // refusal a 200 event stream holding a close frame.
 func respondRefusal(c echo.Context, err error) error {
-	var r *sselimit.Refusal
-	if !errors.As(err, &r) {
+	r, ok := err.(*sselimit.Refusal) // what the middleware passes
+	if !ok {
 		return err
 	}
 	r.SetHeaders(c.Response().Header())
 	if r.Soft {
 		return c.Blob(http.StatusOK, "text/event-stream", r.SoftBody())
 	}
-	return &echo.HTTPError{Code: r.Status, Message: r.Message(), Internal: r}
+	msg, ok := messages[r.Reason]
+	if !ok {
+		msg = r.Message()
+	}
+	return &echo.HTTPError{Code: r.Status, Message: msg, Internal: r}
 }
+
+// messages holds each refusal reason's Message as an interface value, made
+// once: converting the string on every refusal would allocate.
+var messages = func() map[sselimit.Reason]any {
+	m := make(map[sselimit.Reason]any)
+	for _, reason := range []sselimit.Reason{
+		sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
+		sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
+	} {
+		m[reason] = (&sselimit.Refusal{Reason: reason}).Message()
+	}
+	return m
+}()
+
+func denyRefusal(c echo.Context, _ string, err error) error { return respondRefusal(c, err) }
 
 // Stream returns the stream the middleware admitted for c's request, or nil
 // when the middleware did not run or skipped it.

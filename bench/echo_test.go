@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	sselimit "github.com/sselimit/sselimit/core"
+	sselimitecho "github.com/sselimit/sselimit/echo"
+)
+
+// The Echo adapter's cost, through e.ServeHTTP, against a bare Echo handler
+// doing the same without limits. Compare the two columns:
+//
+//	go test -run '^$' -bench '^BenchmarkEcho' -benchmem -count 10 > results/echo.txt
+//	benchstat -col /impl results/echo.txt
+//
+// Refusal: the middleware refusing at the global cap (503, Retry-After,
+// Echo's JSON error) vs a handler setting Retry-After and returning
+// echo.NewHTTPError(429). ShortStream: the middleware admitting, a handler
+// sending one event and returning, the slot released, vs a handler setting
+// the event-stream headers, writing one event and flushing.
+
+// echoSink is a reusable ResponseWriter that discards the body and counts
+// it, so neither side pays for a recorder.
+type echoSink struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (w *echoSink) Header() http.Header         { return w.h }
+func (w *echoSink) WriteHeader(code int)        { w.status = code }
+func (w *echoSink) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+func (w *echoSink) Flush()                      {}
+func (w *echoSink) reset()                      { clear(w.h); w.status, w.n = 0, 0 }
+
+// SetWriteDeadline is there because net/http's writer has it: the stream
+// sets its write deadline through it.
+func (w *echoSink) SetWriteDeadline(time.Time) error { return nil }
+
+// serveEcho serves req through e b.N times on one sink, after checking the
+// first response has status want.
+func serveEcho(b *testing.B, e *echo.Echo, want int) {
+	// A server's request context is cancellable, so a stream's context
+	// registers with it as it would in production.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/events", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.RemoteAddr = "192.0.2.10:40000"
+	w := &echoSink{h: http.Header{}}
+	e.ServeHTTP(w, req)
+	if w.status != want || w.n == 0 {
+		b.Fatalf("first response: status %d, %d body bytes; want %d and a body", w.status, w.n, want)
+	}
+	b.ReportAllocs()
+	before := processCPU(b)
+	n := 0
+	for b.Loop() {
+		w.reset()
+		e.ServeHTTP(w, req)
+		n++
+	}
+	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
+}
+
+// processCPU is the CPU time the process has used (user and system, all
+// threads, garbage collection included). Unlike sec/op, cpu-ns/op does not
+// count time spent waiting for a CPU, so it stays comparable on a busy
+// machine.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func newBenchEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	return e
+}
+
+func BenchmarkEchoRefusal(b *testing.B) {
+	b.Run("impl=bare", func(b *testing.B) {
+		e := newBenchEcho()
+		e.GET("/events", func(c echo.Context) error {
+			c.Response().Header().Set("Retry-After", "3")
+			return echo.NewHTTPError(http.StatusTooManyRequests, "too many streams for this user")
+		})
+		serveEcho(b, e, http.StatusTooManyRequests)
+	})
+	b.Run("impl=sselimitecho", func(b *testing.B) {
+		gate, err := sselimit.NewGate(sselimit.NewSSELimiter(1, 0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Another client holds the only slot: every request is refused
+		// at the global cap.
+		held, refusal := gate.Admit(context.Background(), sselimit.Identity{ByIP: true, IP: "192.0.2.1"})
+		if refusal != nil {
+			b.Fatal(refusal)
+		}
+		defer held.End()
+		e := newBenchEcho()
+		e.GET("/events", func(c echo.Context) error {
+			b.Error("a refused request reached the handler")
+			return nil
+		}, sselimitecho.Middleware(gate))
+		serveEcho(b, e, http.StatusServiceUnavailable)
+	})
+}
+
+var benchEvent = []byte("event: tick\ndata: hello\n\n")
+
+func BenchmarkEchoShortStream(b *testing.B) {
+	b.Run("impl=bare", func(b *testing.B) {
+		e := newBenchEcho()
+		e.GET("/events", func(c echo.Context) error {
+			w := c.Response()
+			sselimit.SetStreamHeaders(w.Header())
+			w.WriteHeader(http.StatusOK)
+			w.Write(benchEvent)
+			w.Flush()
+			return nil
+		})
+		serveEcho(b, e, http.StatusOK)
+	})
+	b.Run("impl=sselimitecho", func(b *testing.B) {
+		lim := sselimit.NewSSELimiter(1000, 10)
+		gate, err := sselimit.NewGate(lim)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := newBenchEcho()
+		e.GET("/events", func(c echo.Context) error {
+			return sselimitecho.Stream(c).Send(sselimit.Event{Name: "tick", Data: "hello"})
+		}, sselimitecho.Middleware(gate))
+		serveEcho(b, e, http.StatusOK)
+		if n := lim.ActiveConnections(); n != 0 {
+			b.Fatalf("%d slots held after the benchmark, want 0", n)
+		}
+	})
+}
