@@ -41,10 +41,12 @@ require (
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/sselimit/sselimit/echo v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/fiber v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/gin v0.0.0-00010101000000-000000000000
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
-	github.com/valyala/fasthttp v1.51.0 // indirect
+	github.com/valyala/fasthttp v1.51.0
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
@@ -59,3 +61,7 @@ require (
 )
 
 replace github.com/sselimit/sselimit/echo => ../echo
+
+replace github.com/sselimit/sselimit/fiber => ../fiber
+
+replace github.com/sselimit/sselimit/gin => ../gin

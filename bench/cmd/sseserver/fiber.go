@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/fiber"
 )
 
-func init() { frameworks["fiber"] = framework{bare: bareFiber} }
+func init() { frameworks["fiber"] = framework{bareFiber, limitedFiber} }
 
 // fiberServer adapts a Fiber app to server: Fiber's own listener and
 // shutdown.
@@ -30,6 +32,28 @@ func bareFiber() server {
 		return fiber.NewError(fiber.StatusTooManyRequests, refusalMessage)
 	})
 	return fiberServer{app}
+}
+
+func limitedFiber(gate *sselimit.Gate) server {
+	app := newFiber()
+	limit := sselimitfiber.New(sselimitfiber.Config{
+		Gate:         gate,
+		KeyGenerator: func(c *fiber.Ctx) (string, error) { return c.Query("user"), nil },
+	})
+	app.Get("/events", limit, limitedFiberStream)
+	app.Get("/refuse", limit, limitedFiberStream)
+	return fiberServer{app}
+}
+
+// limitedFiberStream runs behind sselimitfiber: the stream, with its
+// heartbeat, runs once the handler has returned.
+func limitedFiberStream(c *fiber.Ctx) error {
+	return sselimitfiber.Stream(c, func(s *sselimit.Stream) {
+		if s.Send(helloEvent) != nil {
+			return
+		}
+		<-s.Context().Done()
+	})
 }
 
 // bareFiberStream is a hand-written Fiber stream: headers, then a body
