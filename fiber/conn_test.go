@@ -2,6 +2,8 @@ package sselimitfiber_test
 
 import (
 	"bufio"
+	"compress/gzip"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/log"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitfiber "github.com/sselimit/sselimit/fiber"
@@ -135,5 +139,43 @@ func TestStreamOutlivesWriteTimeoutOnTCP(t *testing.T) {
 		if line, err := conn.ReadLine(); err != nil || !strings.HasPrefix(line, ":") {
 			t.Fatalf("heartbeat %d: got %q, %v", i, line, err)
 		}
+	}
+}
+
+func TestCompressMiddlewareStillStreams(t *testing.T) {
+	// fasthttp compresses a body stream on the fly, flushing the
+	// compressor after every write: events are not held back.
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(compress.New())
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	base := serve(t, app)
+	req, err := http.NewRequest(http.MethodGet, base+"/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	client := sselimittest.NewClient(t, base)
+	resp, err := client.HC.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if enc := resp.Header.Get("Content-Encoding"); enc != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", enc)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := bufio.NewReader(zr)
+	readHello(t, events) // while the stream is open
+	f.active(1)
+	if n, err := f.gate.Drain(context.Background()); n != 0 || err != nil {
+		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
+	}
+	rest, err := io.ReadAll(events)
+	if err != nil || !strings.Contains(string(rest), "event: close\n") {
+		t.Errorf("after Drain: got %q, %v; want the close frame, then the end", rest, err)
 	}
 }

@@ -48,7 +48,8 @@
 // Fiber's WriteTimeout must stay 0 (its default): fasthttp arms it once,
 // as a response starts, so on a connection the adapter cannot share it
 // cuts every stream off after that long (on TCP, Unix and TLS connections
-// the gate's write timeout replaces it while a stream runs). Compression,
-// ETag and cache middleware read the whole body before sending it, which
-// never ends for a stream: keep them off stream routes.
+// the gate's write timeout replaces it while a stream runs). ETag and
+// cache middleware (and the app's ETag setting) read the whole body before
+// sending it, so a stream reaches its client only once it ends: keep them
+// off stream routes.
 package sselimitfiber

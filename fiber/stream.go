@@ -63,13 +63,18 @@ func Stream(c *fiber.Ctx, fn func(s *sselimit.Stream)) error {
 
 // body is an admitted request's response body: the io.ReadCloser fasthttp
 // reads the stream from, and closes when the response ends or is dropped.
-// Read and Close run on the goroutine serving the request, one at a time.
+// Reads come from one goroutine at a time; Close may come from another
+// (fasthttp also closes the request's user values that are io.Closers, and
+// a compressing wrapper reads the body on a goroutine of its own).
 type body struct {
 	s  *sselimit.Stream
 	fn func(*sselimit.Stream)
 
+	mu       sync.Mutex
 	pr       io.ReadCloser // the stream writer's pipe, made by the first Read
-	closed   atomic.Bool
+	watching chan struct{} // closed when the watcher returns
+	closed   bool
+
 	panicked atomic.Bool // fn panicked: abort the connection
 	gone     atomic.Bool // the watcher saw the client go: abort the connection
 
@@ -77,8 +82,7 @@ type body struct {
 	// goroutines (see sharedConn); it is touched only until Close.
 	conn     net.Conn
 	connMu   sync.Mutex
-	released bool          // Close gave conn back to fasthttp; guarded by connMu
-	watching chan struct{} // closed when the watcher returns
+	released bool // Close gave conn back to fasthttp; guarded by connMu
 }
 
 // errAborted ends a response without its terminating chunk, so the client
@@ -88,17 +92,21 @@ var errAborted = errors.New("sselimitfiber: stream aborted")
 // Read starts the stream on the first call: fasthttp has sent the headers
 // and now reads the body.
 func (b *body) Read(p []byte) (int, error) {
-	if b.closed.Load() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
 		return 0, io.EOF
 	}
 	if b.pr == nil {
 		b.pr = fasthttp.NewStreamReader(b.write)
 		if b.conn != nil {
 			b.watching = make(chan struct{})
-			go b.watch()
+			go b.watch(b.pr)
 		}
 	}
-	n, err := b.pr.Read(p)
+	pr := b.pr
+	b.mu.Unlock()
+	n, err := pr.Read(p)
 	if err == io.EOF && (b.panicked.Load() || b.gone.Load()) {
 		err = errAborted
 	}
@@ -109,21 +117,26 @@ func (b *body) Read(p []byte) (int, error) {
 // failed, replaced or dropped. It ends the stream, releasing its slot if
 // the stream function has not already.
 func (b *body) Close() error {
-	if !b.closed.CompareAndSwap(false, true) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
 		return nil
 	}
-	if b.pr != nil {
-		b.pr.Close() // a writer blocked on a full pipe now fails
+	b.closed = true
+	pr, watching := b.pr, b.watching
+	b.mu.Unlock()
+	if pr != nil {
+		pr.Close() // a writer blocked on a full pipe now fails
 	}
 	if b.conn != nil {
 		b.connMu.Lock()
 		b.released = true
-		if b.watching != nil {
+		if watching != nil {
 			b.conn.SetReadDeadline(aLongTimeAgo)
 		}
 		b.connMu.Unlock()
-		if b.watching != nil {
-			<-b.watching
+		if watching != nil {
+			<-watching
 		}
 	}
 	b.s.End()
@@ -149,7 +162,7 @@ func (b *body) write(w *bufio.Writer) {
 // it until the response is sent, so a client that closes its end is
 // otherwise found only by a failed write. Nothing is lost by reading: the
 // response closes the connection, so no further request is served on it.
-func (b *body) watch() {
+func (b *body) watch(pr io.Closer) {
 	defer close(b.watching)
 	buf := make([]byte, 64)
 	for b.clearReadDeadline() {
@@ -159,7 +172,7 @@ func (b *body) watch() {
 			continue
 		}
 		b.gone.Store(true)
-		b.pr.Close() // fasthttp's Read returns, and it closes the body
+		pr.Close() // fasthttp's Read returns, and it closes the body
 		return
 	}
 }

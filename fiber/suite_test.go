@@ -17,9 +17,11 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
-		// fasthttp's process-wide Date header clock, and its worker pool's
-		// cleaner, which notices a stopped server after its idle period.
+		// fasthttp's process-wide Date header clock and compression
+		// workers, and its worker pool's cleaner, which notices a stopped
+		// server after its idle period.
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp/stackless.funcWorker"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 	)
 }
