@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,5 +178,32 @@ func TestCompressMiddlewareStillStreams(t *testing.T) {
 	rest, err := io.ReadAll(events)
 	if err != nil || !strings.Contains(string(rest), "event: close\n") {
 		t.Errorf("after Drain: got %q, %v; want the close frame, then the end", rest, err)
+	}
+}
+
+func TestHijackedResponseReleasesWhenFasthttpResetsIt(t *testing.T) {
+	// A response fasthttp never writes is reset when its request context
+	// is released, which closes the body stream.
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	var ran atomic.Bool
+	hijacked := make(chan struct{})
+	base := f.serveStream(sselimitfiber.Config{}, func(c *fiber.Ctx) error {
+		if err := sselimitfiber.Stream(c, func(*sselimit.Stream) { ran.Store(true) }); err != nil {
+			return err
+		}
+		c.Context().HijackSetNoResponse(true)
+		c.Context().Hijack(func(net.Conn) { close(hijacked) })
+		return nil
+	})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
+	<-hijacked
+	f.active(0)
+	if ran.Load() {
+		t.Error("the stream function ran for a response fasthttp never wrote")
 	}
 }
