@@ -1,0 +1,41 @@
+// Package sselimitgin caps concurrent Server-Sent-Events streams on Gin, in
+// total and per user, and ends every stream cleanly when the server drains.
+//
+// New returns a gin.HandlerFunc that admits each request through a
+// sselimit.Gate; mount it per route, per group or globally:
+//
+//	gate, err := sselimit.NewGate(sselimit.NewSSELimiter(1000, 3))
+//	r.GET("/events", sselimitgin.New(gate), func(c *gin.Context) {
+//		c.Stream(func(w io.Writer) bool {
+//			select {
+//			case msg := <-updates:
+//				c.SSEvent("update", msg)
+//				return true
+//			case <-c.Request.Context().Done():
+//				return false
+//			}
+//		})
+//	})
+//
+// The identity is c.ClientIP() unless WithKeyFunc says otherwise, so
+// Gin's trusted-proxy settings apply; KeyFromContext reads what an auth
+// middleware stored with c.Set. A refused request is answered with
+// Retry-After and c.AbortWithStatusJSON (429 for a user's cap, 503 for the
+// global cap and while draining), and the chain stops.
+//
+// An admitted request's handlers see a committed 200 text/event-stream
+// response. c.Writer is routed through the stream, so c.Stream, c.SSEvent
+// and direct writes with c.Writer.Flush() share the stream's lock, write
+// deadline and framing with the heartbeat and the close frame; Stream(c)
+// gives the stream itself, for Send. c.Request.Context() and
+// c.Writer.CloseNotify() end with the stream. The slot is released when
+// the handlers return or panic.
+//
+// Drain belongs before the server's own shutdown: http.Server.Shutdown
+// waits for idle connections, which streams never are.
+//
+//	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+//	defer cancel()
+//	gate.Drain(ctx)   // every stream gets its close frame, slots are released
+//	srv.Shutdown(ctx) // then the server stops
+package sselimitgin
