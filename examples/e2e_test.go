@@ -27,6 +27,7 @@ var screenshot = flag.String("screenshot", "", "write a PNG of the page, with a 
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+func TestGinApp(t *testing.T)   { testApp(t, "gin") }
 func TestEchoApp(t *testing.T)  { testApp(t, "echo") }
 func TestFiberApp(t *testing.T) { testApp(t, "fiber") }
 
