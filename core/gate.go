@@ -3,11 +3,8 @@ package sselimit
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // A Gate admits streams through a Limiter, runs them, and drains them. One
@@ -106,47 +103,6 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 		h(DisplayKey(key))
 	}
 	return s, nil
-}
-
-func refusalReason(err error) Reason {
-	switch {
-	case errors.Is(err, ErrTooManyConnectionsForUser):
-		return RefusedUserLimit
-	case errors.Is(err, ErrTooManyConnections):
-		return RefusedGlobalLimit
-	}
-	return RefusedUnavailable
-}
-
-var refusalStatus = map[Reason]int{
-	RefusedUserLimit:   http.StatusTooManyRequests,
-	RefusedGlobalLimit: http.StatusServiceUnavailable,
-	RefusedDraining:    http.StatusServiceUnavailable,
-	RefusedUnavailable: http.StatusServiceUnavailable,
-	RefusedNoIdentity:  http.StatusUnauthorized,
-	RefusedBadIdentity: http.StatusBadRequest,
-}
-
-func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
-	g.stats.refused(why)
-	if h := g.cfg.hooks.OnRefuse; h != nil {
-		h(DisplayKey(key), why)
-	}
-	r := &Refusal{Status: refusalStatus[why], Reason: why, Err: err}
-	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
-		r.RetryAfter = g.retryAfter()
-		r.Soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
-	}
-	return r
-}
-
-// retryAfter is the configured base plus jitter, rounded up to whole seconds.
-func (g *Gate) retryAfter() time.Duration {
-	d := g.cfg.retryAfter
-	if j := g.cfg.retryJitter; j > 0 {
-		d += rand.N(j + 1)
-	}
-	return (d + time.Second - 1).Truncate(time.Second)
 }
 
 // register links s into the gate, unless the gate is draining.

@@ -2,6 +2,7 @@ package sselimit
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -129,3 +130,47 @@ func (r *Refusal) Error() string {
 
 // Unwrap returns the cause, so errors.Is(refusal, ErrTooManyConnections) works.
 func (r *Refusal) Unwrap() error { return r.Err }
+
+func refusalReason(err error) Reason {
+	switch {
+	case errors.Is(err, ErrTooManyConnectionsForUser):
+		return RefusedUserLimit
+	case errors.Is(err, ErrTooManyConnections):
+		return RefusedGlobalLimit
+	}
+	return RefusedUnavailable
+}
+
+func refusalStatus(why Reason) int {
+	switch why {
+	case RefusedUserLimit:
+		return http.StatusTooManyRequests
+	case RefusedGlobalLimit, RefusedDraining, RefusedUnavailable:
+		return http.StatusServiceUnavailable
+	case RefusedNoIdentity:
+		return http.StatusUnauthorized
+	}
+	return http.StatusBadRequest
+}
+
+func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
+	g.stats.refused(why)
+	if h := g.cfg.hooks.OnRefuse; h != nil {
+		h(DisplayKey(key), why)
+	}
+	r := &Refusal{Status: refusalStatus(why), Reason: why, Err: err}
+	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
+		r.RetryAfter = g.retryAfter()
+		r.Soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
+	}
+	return r
+}
+
+// retryAfter is the configured base plus jitter, rounded up to whole seconds.
+func (g *Gate) retryAfter() time.Duration {
+	d := g.cfg.retryAfter
+	if j := g.cfg.retryJitter; j > 0 {
+		d += rand.N(j + 1)
+	}
+	return (d + time.Second - 1).Truncate(time.Second)
+}
