@@ -69,10 +69,10 @@ func main() {
 	flag.IntVar(&o.floodRounds, "flood-rounds", 3, "rounds of the flood per variant, bare and limited alternating")
 	flag.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "the servers' shutdown deadline (what a bare server waits for)")
 	flag.DurationVar(&o.runTimeout, "run-timeout", 2*time.Minute, "bound on each run of the load tool")
-	flag.StringVar(&o.frameworks, "frameworks", "", "comma-separated frameworks (default: every one with a limited variant)")
+	flag.StringVar(&o.frameworks, "frameworks", "nethttp,gin,echo,fiber", "comma-separated frameworks")
 	flag.StringVar(&o.serverBin, "server-bin", "", "a built sseserver (default: build it)")
 	flag.StringVar(&o.loadBin, "load-bin", "", "a built sseload (default: build it)")
-	flag.StringVar(&o.bench, "bench", ".", "go test -bench pattern of this package's benchmarks (empty: none)")
+	flag.StringVar(&o.bench, "bench", "^BenchmarkLimiter", "go test -bench pattern of this package's benchmarks to report (empty: none); the default is the core limiter's")
 	flag.IntVar(&o.benchCount, "bench-count", 6, "go test -count of the benchmarks")
 	flag.StringVar(&o.benchCPU, "bench-cpu", "1,2", "go test -cpu of the benchmarks")
 	flag.StringVar(&o.benchTime, "bench-time", "300ms", "go test -benchtime of the benchmarks")
@@ -89,7 +89,6 @@ type Output struct {
 	Command    string   `json:"command"`
 	Streams    int      `json:"streams"`
 	Results    []Result `json:"results"`
-	Skipped    []string `json:"skipped,omitempty"` // frameworks without a limited variant
 	Benchmarks string   `json:"benchmarks,omitempty"`
 	Benchstat  string   `json:"benchstat,omitempty"`
 }
@@ -120,7 +119,7 @@ func run(o options) error {
 	if o.streams <= 0 || o.flood <= 0 || o.floodRounds <= 0 {
 		return errors.New("-streams, -flood and -flood-rounds must be positive")
 	}
-	out := Output{Machine: machine(), Command: strings.Join(os.Args, " "), Streams: o.streams}
+	out := Output{Machine: machine(), Command: command(), Streams: o.streams}
 	if o.serverBin == "" || o.loadBin == "" {
 		dir, err := os.MkdirTemp("", "benchdrive")
 		if err != nil {
@@ -135,11 +134,10 @@ func run(o options) error {
 		}
 		o.serverBin, o.loadBin = filepath.Join(dir, "sseserver"), filepath.Join(dir, "sseload")
 	}
-	names, skipped, err := frameworks(o)
+	names, err := frameworks(o)
 	if err != nil {
 		return err
 	}
-	out.Skipped = skipped
 	for _, name := range names {
 		res := Result{Framework: name}
 		for _, limited := range []bool{false, true} {
@@ -188,6 +186,18 @@ func run(o options) error {
 	return nil
 }
 
+// command is how to run the driver again with the same flags.
+func command() string {
+	cmd := []string{"go", "run", "./cmd/benchdrive"}
+	for _, arg := range os.Args[1:] {
+		if arg == "" || strings.ContainsAny(arg, " '\"$*?[]\\|&;<>()`") {
+			arg = "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'"
+		}
+		cmd = append(cmd, arg)
+	}
+	return strings.Join(cmd, " ")
+}
+
 func variant(limited bool) string {
 	if limited {
 		return "limited"
@@ -195,35 +205,23 @@ func variant(limited bool) string {
 	return "bare"
 }
 
-// frameworks are the ones to run, and those skipped for want of a limited
-// variant.
-func frameworks(o options) (run, skipped []string, err error) {
+// frameworks are the ones to run, checked against the server's list.
+func frameworks(o options) ([]string, error) {
 	b, err := exec.Command(o.serverBin, "-list").Output()
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing the frameworks: %w", err)
+		return nil, fmt.Errorf("listing the frameworks: %w", err)
 	}
-	var variants map[string]bool
-	if err := json.Unmarshal(b, &variants); err != nil {
-		return nil, nil, fmt.Errorf("listing the frameworks: %w", err)
+	var known []string
+	if err := json.Unmarshal(b, &known); err != nil {
+		return nil, fmt.Errorf("listing the frameworks: %w", err)
 	}
-	if o.frameworks != "" {
-		for _, n := range strings.Split(o.frameworks, ",") {
-			limited, ok := variants[n]
-			if !ok || !limited {
-				return nil, nil, fmt.Errorf("framework %q is unknown or has no limited variant", n)
-			}
-			run = append(run, n)
-		}
-		return run, nil, nil
-	}
-	for _, n := range []string{"nethttp", "gin", "echo", "fiber"} {
-		if variants[n] {
-			run = append(run, n)
-		} else {
-			skipped = append(skipped, n)
+	names := strings.Split(o.frameworks, ",")
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("unknown framework %q; the server has %v", n, known)
 		}
 	}
-	return run, skipped, nil
+	return names, nil
 }
 
 // server is the command line of one framework's server. The limited one
@@ -345,9 +343,6 @@ func (out *Output) write(w io.Writer, o options) {
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s, Linux %s; %s; load average %s at the start, %s at the end.\n\n",
 		m.CPU, m.Cores, m.Go, m.Kernel, m.Date.Format("2006-01-02 15:04 MST"), m.LoadFrom, m.LoadTo)
 	fmt.Fprintf(w, "Command: `%s`\n\n", out.Command)
-	if len(out.Skipped) > 0 {
-		fmt.Fprintf(w, "Skipped, no limited variant yet: %s.\n\n", strings.Join(out.Skipped, ", "))
-	}
 
 	fmt.Fprintf(w, "Held streams (%d per run, one user each; time to first event from dialling):\n\n", out.Streams)
 	fmt.Fprintln(w, "| framework | variant | held | refused/errors | TTFB p50 / p99 | RSS before → after | RSS / stream | Go live / stream |")

@@ -7,11 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/gin"
 )
 
 func init() {
 	gin.SetMode(gin.ReleaseMode)
-	frameworks["gin"] = framework{bare: bareGin}
+	frameworks["gin"] = framework{bareGin, limitedGin}
 }
 
 // Both Gin servers are gin.New() without the logger, which would dominate
@@ -24,6 +25,25 @@ func bareGin() server {
 		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": refusalMessage})
 	})
 	return httpServer(r)
+}
+
+func limitedGin(gate *sselimit.Gate) server {
+	r := gin.New()
+	limit := sselimitgin.New(gate, sselimitgin.WithKeyFunc(func(c *gin.Context) (string, error) {
+		return c.Query("user"), nil
+	}))
+	r.GET("/events", limit, limitedGinStream)
+	r.GET("/refuse", limit, limitedGinStream)
+	return httpServer(r)
+}
+
+// limitedGinStream runs behind sselimitgin, which committed the response
+// and runs the heartbeat.
+func limitedGinStream(c *gin.Context) {
+	if sselimitgin.Stream(c).Send(helloEvent) != nil {
+		return
+	}
+	<-c.Request.Context().Done()
 }
 
 // bareGinStream is a hand-written Gin stream: headers, the hello event,

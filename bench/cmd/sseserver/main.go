@@ -69,7 +69,7 @@ type server interface {
 }
 
 // A framework builds its servers: bare, and behind a gate identifying
-// users by userKey (nil until the framework's adapter exists).
+// users by userKey.
 type framework struct {
 	bare    func() server
 	limited func(gate *sselimit.Gate) server
@@ -93,15 +93,11 @@ func main() {
 		maxPerUser      = flag.Int("max-per-user", 0, "limited: per-user cap (<= 0: none)")
 		shutdownTimeout = flag.Duration("shutdown-timeout", 5*time.Second, "bound on the drain and the framework's shutdown")
 		openFiles       = flag.Uint64("open-files", 0, "raise the open-file limit to this (0: to the hard limit)")
-		list            = flag.Bool("list", false, "print the frameworks as JSON, each with whether it has a limited variant, and exit")
+		list            = flag.Bool("list", false, "print the frameworks as a JSON array and exit")
 	)
 	flag.Parse()
 	if *list {
-		variants := make(map[string]bool, len(frameworks))
-		for n, fw := range frameworks {
-			variants[n] = fw.limited != nil
-		}
-		json.NewEncoder(os.Stdout).Encode(variants)
+		json.NewEncoder(os.Stdout).Encode(names)
 		return
 	}
 	if err := run(*name, *limited, *addr, *maxTotal, *maxPerUser, *shutdownTimeout, *openFiles); err != nil {
@@ -113,9 +109,6 @@ func run(name string, limited bool, addr string, maxTotal, maxPerUser int, shutd
 	fw, ok := frameworks[name]
 	if !ok {
 		return fmt.Errorf("unknown framework %q", name)
-	}
-	if limited && fw.limited == nil {
-		return fmt.Errorf("framework %q has no limited variant", name)
 	}
 	if shutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout must be positive, got %v", shutdownTimeout)
