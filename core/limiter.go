@@ -30,12 +30,11 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
 	active atomic.Int64
-	// active is written on every admission and release; keep it on its own
-	// cache line so the read-only fields below are not invalidated with it.
+	// active is written all the time: the fields below, read-only, keep off its cache line.
 	_          [56]byte
 	maxTotal   int64    // <= 0: no global cap
 	maxPerUser int64    // <= 0: no per-user cap
-	users      sync.Map // user ID -> *userEntry, present only while n > 0
+	users      sync.Map // user ID -> *userEntry, removed once its count is 0
 }
 
 // userEntry is one user's count. n grows only under mu, so acquirers check
@@ -53,8 +52,7 @@ type userEntry struct {
 }
 
 // NewSSELimiter creates a new SSELimiter with the given global and per-user
-// limits; a limit <= 0 disables that limit. Callers pass their configuration's
-// total and per-user maxima directly; the limiter imports no configuration.
+// limits, straight from the caller's configuration; a limit <= 0 disables it.
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 	return &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser)}
 }
@@ -64,10 +62,9 @@ func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 // when the connection ends, and a nil error on success. The release function
 // is idempotent and may be called from any goroutine.
 //
-// The user's cap is checked first, then the global one: Acquire returns
-// ErrTooManyConnectionsForUser when the per-user cap is reached, else
-// ErrTooManyConnections when the global cap is reached. A refusal holds
-// nothing of either cap.
+// The user's cap is checked first: Acquire returns ErrTooManyConnectionsForUser
+// when the per-user cap is reached, else ErrTooManyConnections when the global
+// cap is reached. A refusal holds nothing of either cap.
 func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
 	// Read-only pre-check: a refusal decided here does atomic loads only,
 	// so a flood of refused requests writes no shared memory.
@@ -162,8 +159,7 @@ func (l *SSELimiter) ActiveConnections() int64 {
 }
 
 // ActiveForUser returns the number of active SSE connections for the given
-// user; 0, creating nothing, for an unknown user. Useful for debugging and
-// per-user metrics.
+// user: 0, creating nothing, for an unknown user. Useful for debugging.
 func (l *SSELimiter) ActiveForUser(userID string) int64 {
 	if v, ok := l.users.Load(userID); ok {
 		return v.(*userEntry).n.Load()
