@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -51,7 +52,7 @@ func limitedEcho(gate *sselimit.Gate) server {
 // limitedEchoStream runs behind sselimitecho, which committed the response
 // and runs the heartbeat.
 func limitedEchoStream(c echo.Context) error {
-	if sselimitecho.Stream(c).Send(helloEvent) != nil {
+	if sselimitecho.Stream(c).Send(hello(c.QueryParam("user"))) != nil {
 		return nil
 	}
 	<-c.Request().Context().Done()
@@ -64,7 +65,7 @@ func bareEchoStream(c echo.Context) error {
 	w := c.Response()
 	sselimit.SetStreamHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, helloFrame)
+	fmt.Fprintf(w, helloFormat, c.QueryParam("user"))
 	w.Flush()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()

@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/fiber"
 )
@@ -48,8 +50,9 @@ func limitedFiber(gate *sselimit.Gate) server {
 // limitedFiberStream runs behind sselimitfiber: the stream, with its
 // heartbeat, runs once the handler has returned.
 func limitedFiberStream(c *fiber.Ctx) error {
+	user := utils.CopyString(c.Query("user")) // c is reused once the handler returns
 	return sselimitfiber.Stream(c, func(s *sselimit.Stream) {
-		if s.Send(helloEvent) != nil {
+		if s.Send(hello(user)) != nil {
 			return
 		}
 		<-s.Context().Done()
@@ -63,8 +66,9 @@ func bareFiberStream(c *fiber.Ctx) error {
 	c.Set("Content-Type", "text/event-stream")
 	c.Set("Cache-Control", "no-cache")
 	c.Set("X-Accel-Buffering", "no")
+	user := utils.CopyString(c.Query("user")) // c is reused once the handler returns
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		w.WriteString(helloFrame)
+		fmt.Fprintf(w, helloFormat, user)
 		if w.Flush() != nil {
 			return
 		}

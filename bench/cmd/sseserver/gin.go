@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -40,7 +41,7 @@ func limitedGin(gate *sselimit.Gate) server {
 // limitedGinStream runs behind sselimitgin, which committed the response
 // and runs the heartbeat.
 func limitedGinStream(c *gin.Context) {
-	if sselimitgin.Stream(c).Send(helloEvent) != nil {
+	if sselimitgin.Stream(c).Send(hello(c.Query("user"))) != nil {
 		return
 	}
 	<-c.Request.Context().Done()
@@ -51,7 +52,7 @@ func limitedGinStream(c *gin.Context) {
 func bareGinStream(c *gin.Context) {
 	sselimit.SetStreamHeaders(c.Writer.Header())
 	c.Status(http.StatusOK)
-	io.WriteString(c.Writer, helloFrame)
+	fmt.Fprintf(c.Writer, helloFormat, c.Query("user"))
 	c.Writer.Flush()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()

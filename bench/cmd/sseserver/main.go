@@ -49,11 +49,13 @@ import (
 // heartbeat is how often a bare stream writes a comment, the gate's default.
 const heartbeat = sselimit.DefaultHeartbeat
 
-// helloEvent is the one event a stream sends; bare handlers write its
-// framing by hand.
-var helloEvent = sselimit.Event{Name: "hello", Data: "ready"}
+// hello is the one event a stream sends, naming its user (the "user"
+// query parameter): the handler of a real notification stream reads its
+// user too, to subscribe them. Bare handlers frame it by hand, with
+// helloFormat.
+func hello(user string) sselimit.Event { return sselimit.Event{Name: "hello", Data: user} }
 
-const helloFrame = "event: hello\ndata: ready\n\n"
+const helloFormat = "event: hello\ndata: %s\n\n"
 
 // refusalMessage is the bare refusal's text; the limited one is the gate's.
 const refusalMessage = "too many streams, retry later"
@@ -94,8 +96,10 @@ func main() {
 		shutdownTimeout = flag.Duration("shutdown-timeout", 5*time.Second, "bound on the drain and the framework's shutdown")
 		openFiles       = flag.Uint64("open-files", 0, "raise the open-file limit to this (0: to the hard limit)")
 		list            = flag.Bool("list", false, "print the frameworks as a JSON array and exit")
+		memProfileRate  = flag.Int("mem-profile-rate", runtime.MemProfileRate, "runtime.MemProfileRate: 1 records every allocation in /debug/pprof/heap")
 	)
 	flag.Parse()
+	runtime.MemProfileRate = *memProfileRate
 	if *list {
 		json.NewEncoder(os.Stdout).Encode(names)
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -35,7 +36,7 @@ func httpServer(h http.Handler) *http.Server {
 func bareNetHTTPStream(w http.ResponseWriter, r *http.Request) {
 	sselimit.SetStreamHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, helloFrame)
+	fmt.Fprintf(w, helloFormat, r.URL.Query().Get("user"))
 	rc := http.NewResponseController(w)
 	if rc.Flush() != nil {
 		return
@@ -64,7 +65,7 @@ func bareNetHTTPRefuse(w http.ResponseWriter, _ *http.Request) {
 // response and runs the heartbeat.
 func limitedNetHTTPStream(_ http.ResponseWriter, r *http.Request) {
 	s := sselimit.StreamFromContext(r.Context())
-	if s.Send(helloEvent) != nil {
+	if s.Send(hello(r.URL.Query().Get("user"))) != nil {
 		return
 	}
 	<-s.Context().Done()
