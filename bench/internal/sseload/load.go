@@ -122,8 +122,11 @@ func Run(c Config) (*Report, error) {
 			return nil, fmt.Errorf("the server's open-file limit is %d, below the %d it needs", r.ServerOpenFiles, need)
 		}
 	}
-	host := strings.TrimPrefix(r.URL, "http://")
-	l := &load{cfg: c, host: host, deadline: deadline(ctx)}
+	base, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	l := &load{cfg: c, host: base.Host, deadline: deadline(ctx)}
 	defer l.closeAll()
 
 	if c.Streams > 0 {
