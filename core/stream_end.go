@@ -131,9 +131,11 @@ func (s *Stream) End() {
 	s.buf = nil
 	s.mu.Unlock()
 
+	// The slot goes back before the gate forgets the stream: unregistering
+	// wakes evictors and Drain, which must find the slot free.
 	s.cancel(ErrClosed)
-	s.gate.unregister(s)
 	s.release()
+	s.gate.unregister(s)
 	if h := s.gate.cfg.hooks.OnRelease; h != nil {
 		h(s.Key(), time.Since(s.opened))
 	}

@@ -55,15 +55,23 @@ func Behave(s *sselimit.Stream, rawQuery string) {
 		}
 	case ModeLinger:
 		<-ctx.Done()
+		close(stoppedChan(q.Get("id")))
 		<-lingerChan(q.Get("id"))
 	default:
 		<-ctx.Done()
 	}
 }
 
-var lingering sync.Map // id → chan struct{}
+// Channels of ModeLinger streams, by their "id" query parameter: the suite
+// closes a lingerChan to let the stream go; the stream closes its
+// stoppedChan once its context has ended.
+var lingering, stopped sync.Map // id → chan struct{}
 
-func lingerChan(id string) chan struct{} {
-	c, _ := lingering.LoadOrStore(id, make(chan struct{}))
+func lingerChan(id string) chan struct{} { return idChan(&lingering, id) }
+
+func stoppedChan(id string) chan struct{} { return idChan(&stopped, id) }
+
+func idChan(m *sync.Map, id string) chan struct{} {
+	c, _ := m.LoadOrStore(id, make(chan struct{}))
 	return c.(chan struct{})
 }

@@ -138,11 +138,9 @@ var _ = register("DrainReportsWhatRemains", func(t *testing.T, h Harness) {
 	conn := e.c.MustStream("/stream?mode=linger&id="+lingerID, "alice")
 	ctx, cancel := context.WithCancel(context.Background())
 	// The stream cannot end before the suite lets it go, so Drain can
-	// only return through its context.
+	// only return through its context, ended once the stream was told.
 	go func() {
-		e.await("the stream to be told to stop", func() bool {
-			return e.gate.Stats().Ended[sselimit.ReasonShutdown] == 1
-		})
+		<-stoppedChan(lingerID)
 		cancel()
 	}()
 	n, err := e.gate.Drain(ctx)
