@@ -69,9 +69,22 @@ func (g *Gate) limiterKey(id Identity) (string, Reason, error) {
 }
 
 // validKey reports whether k is non-empty, at most MaxKeyLen bytes, valid
-// UTF-8 and free of control characters (C0, DEL and C1).
+// UTF-8 and free of control characters (C0, DEL and C1). ASCII keys, the
+// usual case, take one pass over the bytes.
 func validKey(k string) bool {
-	return k != "" && len(k) <= MaxKeyLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControl)
+	if k == "" || len(k) > MaxKeyLen {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c >= utf8.RuneSelf:
+			rest := k[i:]
+			return utf8.ValidString(rest) && !strings.ContainsFunc(rest, isControl)
+		case c < 0x20 || c == 0x7f:
+			return false
+		}
+	}
+	return true
 }
 
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

@@ -133,9 +133,9 @@ func (r *Refusal) Unwrap() error { return r.Err }
 
 func refusalReason(err error) Reason {
 	switch {
-	case errors.Is(err, ErrTooManyConnectionsForUser):
+	case err == ErrTooManyConnectionsForUser, errors.Is(err, ErrTooManyConnectionsForUser):
 		return RefusedUserLimit
-	case errors.Is(err, ErrTooManyConnections):
+	case err == ErrTooManyConnections, errors.Is(err, ErrTooManyConnections):
 		return RefusedGlobalLimit
 	}
 	return RefusedUnavailable
