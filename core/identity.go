@@ -1,6 +1,7 @@
 package sselimit
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -88,3 +89,19 @@ func validKey(k string) bool {
 }
 
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
+
+// KeyFromValue turns what an auth middleware stored in a framework's
+// context into a key: a string as it is, a fmt.Stringer by its String. nil
+// gives "", which the gate's empty-key policy answers; any other type is
+// an error, which refuses the request with 401.
+func KeyFromValue(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case fmt.Stringer:
+		return v.String(), nil
+	}
+	return "", fmt.Errorf("sselimit: identity value is a %T, want a string or a fmt.Stringer", v)
+}

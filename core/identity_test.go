@@ -67,3 +67,26 @@ func TestDisplayKey(t *testing.T) {
 		}
 	}
 }
+
+type userID int
+
+func (u userID) String() string { return "user-" + string(rune('0'+u)) }
+
+func TestKeyFromValue(t *testing.T) {
+	for _, tc := range []struct {
+		v       any
+		want    string
+		wantErr bool
+	}{
+		{nil, "", false},
+		{"alice", "alice", false},
+		{userID(7), "user-7", false},
+		{42, "", true},
+		{[]byte("alice"), "", true},
+	} {
+		got, err := KeyFromValue(tc.v)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("KeyFromValue(%#v): got (%q, %v), want (%q, error %v)", tc.v, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

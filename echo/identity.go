@@ -1,9 +1,8 @@
 package sselimitecho
 
 import (
-	"fmt"
-
 	"github.com/labstack/echo/v4"
+	sselimit "github.com/sselimit/sselimit/core"
 )
 
 // FromContext returns an IdentifierExtractor reading the value an earlier
@@ -15,18 +14,7 @@ import (
 // Echo's JWT middleware stores a *jwt.Token, not a string: write an
 // extractor reading the claim you limit by instead (see the README).
 func FromContext(key string) func(c echo.Context) (string, error) {
-	return func(c echo.Context) (string, error) {
-		switch v := c.Get(key).(type) {
-		case nil:
-			return "", nil
-		case string:
-			return v, nil
-		case fmt.Stringer:
-			return v.String(), nil
-		default:
-			return "", fmt.Errorf("sselimitecho: context value %q is a %T, not a string or fmt.Stringer", key, v)
-		}
-	}
+	return func(c echo.Context) (string, error) { return sselimit.KeyFromValue(c.Get(key)) }
 }
 
 // clientIP is the client address. Echo's RealIP trusts the X-Forwarded-For

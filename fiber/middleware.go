@@ -3,7 +3,6 @@ package sselimitfiber
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,20 +89,10 @@ func streamParent(c *fiber.Ctx) context.Context {
 
 // KeyFromLocals returns a KeyGenerator reading the identity an auth
 // middleware stored with c.Locals(key, value): a string or a fmt.Stringer
-// is the key (copied, since Fiber reuses its strings once the handler
-// returns); nothing stored gives "", which follows the gate's empty-key
-// policy; a value of any other type is an error, refused with 401.
+// is the key (the middleware copies every key it keeps, since Fiber reuses
+// its strings once the handler returns); nothing stored gives "", which
+// follows the gate's empty-key policy; a value of any other type is an
+// error, refused with 401.
 func KeyFromLocals(key string) func(c *fiber.Ctx) (string, error) {
-	return func(c *fiber.Ctx) (string, error) {
-		switch v := c.Locals(key).(type) {
-		case nil:
-			return "", nil
-		case string:
-			return utils.CopyString(v), nil
-		case fmt.Stringer:
-			return utils.CopyString(v.String()), nil
-		default:
-			return "", fmt.Errorf("sselimitfiber: c.Locals(%q) holds a %T, want a string or a fmt.Stringer", key, v)
-		}
-	}
+	return func(c *fiber.Ctx) (string, error) { return sselimit.KeyFromValue(c.Locals(key)) }
 }

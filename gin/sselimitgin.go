@@ -1,7 +1,6 @@
 package sselimitgin
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -56,16 +55,7 @@ func WithErrorHandler(f func(c *gin.Context, r *sselimit.Refusal)) Option {
 func KeyFromContext(key string) func(c *gin.Context) (string, error) {
 	return func(c *gin.Context) (string, error) {
 		v, _ := c.Get(key)
-		switch v := v.(type) {
-		case nil:
-			return "", nil
-		case string:
-			return v, nil
-		case fmt.Stringer:
-			return v.String(), nil
-		default:
-			return "", fmt.Errorf("sselimitgin: context key %q holds a %T, want a string or a fmt.Stringer", key, v)
-		}
+		return sselimit.KeyFromValue(v)
 	}
 }
 
