@@ -4,9 +4,14 @@
 package demo
 
 import (
+	"context"
 	_ "embed"
+	"log"
 	"net"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"time"
 
 	sselimit "github.com/sselimit/sselimit/core"
@@ -76,4 +81,35 @@ func URL(ln net.Listener) string {
 		}
 	}
 	return "http://" + addr
+}
+
+// Serve runs serve, the framework's serve loop on ln, until SIGINT or
+// SIGTERM. Then it drains gate first — every stream gets its "shutdown"
+// close frame and gives its slot back — and only then calls shutdown, the
+// framework's graceful shutdown: called alone, that would wait for the
+// streams forever, since they are never idle. Both share one deadline.
+func Serve(ln net.Listener, gate *sselimit.Gate, serve func() error, shutdown func(context.Context) error) {
+	served := make(chan error, 1)
+	go func() { served <- serve() }()
+	log.Printf("listening on %s", URL(ln))
+
+	stopped, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-served:
+		log.Fatal(err)
+	case <-stopped.Done():
+	}
+	stop() // a second signal stops the process at once
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	log.Printf("draining %d streams", gate.Stats().Active)
+	if n, err := gate.Drain(ctx); err != nil {
+		log.Printf("drain: %d streams still open: %v", n, err)
+	} else {
+		log.Print("drained")
+	}
+	if err := shutdown(ctx); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -7,14 +7,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"net"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -66,29 +61,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
-	log.Printf("listening on %s", demo.URL(ln))
-
-	stopped, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	select {
-	case err := <-served:
-		log.Fatal(err)
-	case <-stopped.Done():
-	}
-	stop() // a second signal stops the process at once
-
-	// Drain first: every stream gets its close frame and gives its slot
-	// back. ShutdownWithContext alone would wait for the streams forever.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	log.Printf("draining %d streams", gate.Stats().Active)
-	if n, err := gate.Drain(ctx); err != nil {
-		log.Printf("drain: %d streams still open: %v", n, err)
-	} else {
-		log.Print("drained")
-	}
-	if err := app.ShutdownWithContext(ctx); err != nil {
-		log.Fatal(err)
-	}
+	// On SIGINT or SIGTERM: gate.Drain, then app.ShutdownWithContext.
+	demo.Serve(ln, gate, func() error { return app.Listener(ln) }, app.ShutdownWithContext)
 }

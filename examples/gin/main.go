@@ -7,14 +7,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -65,29 +61,6 @@ func main() {
 	}
 	// No WriteTimeout: it would cut every stream; the gate bounds each write.
 	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Printf("listening on %s", demo.URL(ln))
-
-	stopped, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	select {
-	case err := <-served:
-		log.Fatal(err)
-	case <-stopped.Done():
-	}
-	stop() // a second signal stops the process at once
-
-	// Drain first: every stream gets its close frame and gives its slot
-	// back. Shutdown alone would wait for the streams forever.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	log.Printf("draining %d streams", gate.Stats().Active)
-	if n, err := gate.Drain(ctx); err != nil {
-		log.Printf("drain: %d streams still open: %v", n, err)
-	} else {
-		log.Print("drained")
-	}
-	if err := srv.Shutdown(ctx); err != nil {
-		log.Fatal(err)
-	}
+	// On SIGINT or SIGTERM: gate.Drain, then srv.Shutdown.
+	demo.Serve(ln, gate, func() error { return srv.Serve(ln) }, srv.Shutdown)
 }
