@@ -55,6 +55,7 @@ type options struct {
 	benchCPU        string
 	benchTime       string
 	asJSON          bool
+	jsonOut         string
 }
 
 func main() {
@@ -77,6 +78,7 @@ func main() {
 	flag.StringVar(&o.benchCPU, "bench-cpu", "1,2", "go test -cpu of the benchmarks")
 	flag.StringVar(&o.benchTime, "bench-time", "300ms", "go test -benchtime of the benchmarks")
 	flag.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
+	flag.StringVar(&o.jsonOut, "json-out", "", "also write the results, every run's full report, as JSON to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -177,6 +179,15 @@ func run(o options) error {
 		}
 	}
 	out.Machine.LoadTo = loadAverage()
+	if o.jsonOut != "" {
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
 	if o.asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -321,6 +332,12 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// spread is the median of xs, and their range, each divided by unit.
+func spread(xs []float64, unit float64, format string) string {
+	return fmt.Sprintf(format+" ("+format+"–"+format+")",
+		median(xs)/unit, slices.Min(xs)/unit, slices.Max(xs)/unit)
+}
+
 func rates(fs []*sseload.FloodReport) []float64 {
 	var x []float64
 	for _, f := range fs {
@@ -373,15 +390,16 @@ func (out *Output) write(w io.Writer, o options) {
 	}
 	fmt.Fprintln(w)
 
-	fmt.Fprintf(w, "Refusal flood (%d requests per round over %d keep-alive connections, %d rounds each, medians; target: ratio ≥ 0.95):\n\n",
+	fmt.Fprintf(w, "Refusal flood (%d requests per round over %d keep-alive connections, %d rounds each, bare and sselimit alternating; medians, with the range; target: ratio ≥ 0.95):\n\n",
 		o.flood, o.floodConns, o.floodRounds)
 	fmt.Fprintln(w, "| framework | bare 429/s | sselimit 429/s | ratio | bare CPU / refusal | sselimit CPU / refusal | CPU ratio (bare / sselimit) |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, r := range out.Results {
-		bare, lim := median(rates(r.FloodBare)), median(rates(r.FloodLimited))
-		bareCPU, limCPU := median(cpuPerRequest(r.FloodBare)), median(cpuPerRequest(r.FloodLimited))
-		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.2f | %.1f µs | %.1f µs | %.2f |\n", r.Framework, bare, lim, lim/bare,
-			bareCPU/1e3, limCPU/1e3, bareCPU/limCPU)
+		bare, lim := rates(r.FloodBare), rates(r.FloodLimited)
+		bareCPU, limCPU := cpuPerRequest(r.FloodBare), cpuPerRequest(r.FloodLimited)
+		fmt.Fprintf(w, "| %s | %s | %s | **%.2f** | %s µs | %s µs | **%.2f** |\n", r.Framework,
+			spread(bare, 1, "%.0f"), spread(lim, 1, "%.0f"), median(lim)/median(bare),
+			spread(bareCPU, 1e3, "%.1f"), spread(limCPU, 1e3, "%.1f"), median(bareCPU)/median(limCPU))
 	}
 	fmt.Fprintln(w)
 
