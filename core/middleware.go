@@ -89,6 +89,7 @@ func Middleware(g *Gate, opts ...HandlerOption) func(http.Handler) http.Handler 
 			}
 			defer s.End()
 			SetStreamHeaders(w.Header())
+			CloseWithStream(r, w.Header())
 			w.WriteHeader(http.StatusOK)
 			s.Start(NewResponseTransport(w))
 			next.ServeHTTP(s.ResponseWriter(w), r.WithContext(s.Context()))

@@ -107,6 +107,19 @@ func SetStreamHeaders(h http.Header) {
 	h.Set("X-Accel-Buffering", "no")
 }
 
+// CloseWithStream sets "Connection: close" on the event-stream response to
+// an HTTP/1.x request r, so that its connection ends with the stream:
+// a client told to reconnect (drain, max lifetime) then opens a new
+// connection, which a load balancer can send to another replica, and
+// http.Server.Shutdown finds no idle connections left to close one by
+// one. On HTTP/2 it does nothing: Go's server would answer it with a
+// GOAWAY for every stream multiplexed on the connection.
+func CloseWithStream(r *http.Request, h http.Header) {
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "close")
+	}
+}
+
 // WriteRefusal answers r on a net/http response: a soft refusal as a 200
 // event stream, any other as the status with a plain-text message.
 func WriteRefusal(w http.ResponseWriter, r *Refusal) {

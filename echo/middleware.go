@@ -133,6 +133,7 @@ func serveStream(c echo.Context, s *sselimit.Stream, next echo.HandlerFunc) erro
 		c.SetRequest(req)
 	}()
 	sselimit.SetStreamHeaders(res.Header())
+	sselimit.CloseWithStream(req, res.Header())
 	res.WriteHeader(http.StatusOK)
 	s.Start(&sselimit.ResponseTransport{W: w, RC: http.NewResponseController(w)})
 	res.Writer = s.ResponseWriter(w)

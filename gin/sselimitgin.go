@@ -150,6 +150,7 @@ func serve(c *gin.Context, s *sselimit.Stream) {
 	defer func() { c.Writer, c.Request = w, req }()
 
 	sselimit.SetStreamHeaders(w.Header())
+	sselimit.CloseWithStream(req, w.Header())
 	w.WriteHeader(http.StatusOK)
 	w.WriteHeaderNow() // through Gin's writer, so loggers see the 200
 	sw := &streamWriter{ResponseWriter: w, s: s}

@@ -20,6 +20,9 @@ var _ = register("StreamHeadersAndCounts", func(t *testing.T, h Harness) {
 			t.Errorf("header %s: got %q, want %q", k, got, want)
 		}
 	}
+	if !conn.Resp.Close {
+		t.Error("an HTTP/1.1 stream's response keeps its connection alive; want Connection: close, so the connection ends with the stream")
+	}
 	e.active(1)
 	if got := e.lim.ActiveForUser("alice"); got != 1 {
 		t.Errorf("ActiveForUser(alice): got %d, want 1", got)
