@@ -45,6 +45,12 @@ func recovery(recovered func(any), next http.Handler) http.Handler {
 }
 
 func serve(t *testing.T, h http.Handler) string {
+	url, _ := serveServer(t, h)
+	return url
+}
+
+// serveServer serves h on 127.0.0.1 until t ends.
+func serveServer(t *testing.T, h http.Handler) (string, *http.Server) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -52,5 +58,5 @@ func serve(t *testing.T, h http.Handler) string {
 	srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), srv
 }
