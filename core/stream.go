@@ -24,16 +24,15 @@ type Stream struct {
 	cancel  context.CancelCauseFunc
 	closing atomic.Pointer[closing] // set once, by the first stop
 
-	mu       sync.Mutex // held for every write to t
-	t        Transport
-	ended    bool
-	broken   bool // a write failed: the client is gone
-	tail     tail // where the bytes written so far stop
-	wrote    bool // written since the last heartbeat tick
-	deadline time.Time
-	buf      []byte
-	beat     *time.Timer
-	life     *time.Timer
+	mu     sync.Mutex // held for every write to t
+	t      Transport
+	ended  bool
+	broken bool // a write failed: the client is gone
+	tail   tail // where the bytes written so far stop
+	wrote  bool // written since the last heartbeat tick
+	buf    []byte
+	beat   *time.Timer
+	life   *time.Timer
 
 	// Guarded by gate.mu.
 	prev, next, nextOfKey *Stream
@@ -93,7 +92,7 @@ func (s *Stream) Start(t Transport) {
 		return
 	}
 	s.t = t
-	s.flushLocked()
+	s.emitLocked(nil, true)
 	cfg := &s.gate.cfg
 	s.beat = time.AfterFunc(cfg.heartbeat, s.heartbeat)
 	if cfg.maxLifetime > 0 {
@@ -114,10 +113,8 @@ func (s *Stream) Send(ev Event) error {
 		return err
 	}
 	s.buf = b
-	if _, err := s.writeLocked(b); err != nil {
-		return err
-	}
-	return s.flushLocked()
+	_, err = s.emitLocked(b, true)
+	return err
 }
 
 // Comment writes text as comment lines, which clients ignore, and flushes.
@@ -125,10 +122,8 @@ func (s *Stream) Comment(text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.buf = appendComment(s.buf[:0], text)
-	if _, err := s.writeLocked(s.buf); err != nil {
-		return err
-	}
-	return s.flushLocked()
+	_, err := s.emitLocked(s.buf, true)
+	return err
 }
 
 // Write writes raw bytes, for handlers that frame events themselves. It
@@ -136,12 +131,13 @@ func (s *Stream) Comment(text string) error {
 func (s *Stream) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.writeLocked(p)
+	return s.emitLocked(p, false)
 }
 
 // Flush sends what was written to the client.
 func (s *Stream) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.flushLocked()
+	_, err := s.emitLocked(nil, true)
+	return err
 }

@@ -7,44 +7,32 @@ import (
 	"time"
 )
 
-// writeLocked writes p within the write deadline; s.mu is held. A failed
-// write marks the client gone and ends the stream's context.
-func (s *Stream) writeLocked(p []byte) (int, error) {
+// emitLocked writes p and, if flush is set, flushes, all within one write
+// deadline that is cleared once they succeed; s.mu is held. No deadline is
+// left pending on a quiet stream: HTTP/2 resets a stream whose deadline
+// passes even when nothing is being written. A failed write marks the
+// client gone and ends the stream's context.
+func (s *Stream) emitLocked(p []byte, flush bool) (int, error) {
 	if s.ended || s.broken || s.t == nil {
 		return 0, ErrClosed
 	}
-	s.extendDeadline()
-	n, err := s.t.Write(p)
-	s.tail = s.tail.after(p[:n])
-	s.wrote = true
+	_ = s.t.SetWriteDeadline(time.Now().Add(s.gate.cfg.writeTimeout)) // a transport without deadlines still streams
+	var n int
+	var err error
+	if len(p) > 0 {
+		n, err = s.t.Write(p)
+		s.tail = s.tail.after(p[:n])
+		s.wrote = true
+	}
+	if err == nil && flush {
+		err = s.t.Flush()
+	}
 	if err != nil {
 		s.fail(err)
+		return n, err
 	}
-	return n, err
-}
-
-func (s *Stream) flushLocked() error {
-	if s.ended || s.broken || s.t == nil {
-		return ErrClosed
-	}
-	s.extendDeadline()
-	err := s.t.Flush()
-	if err != nil {
-		s.fail(err)
-	}
-	return err
-}
-
-// extendDeadline keeps the write deadline at least half the write timeout
-// away, without resetting it on every write.
-func (s *Stream) extendDeadline() {
-	wt := s.gate.cfg.writeTimeout
-	now := time.Now()
-	if s.deadline.Sub(now) > wt/2 {
-		return
-	}
-	s.deadline = now.Add(wt)
-	_ = s.t.SetWriteDeadline(s.deadline) // a transport without deadlines still streams
+	_ = s.t.SetWriteDeadline(time.Time{})
+	return n, nil
 }
 
 // errClientGone is the context cause when a write to the client failed.
@@ -64,12 +52,7 @@ func (s *Stream) heartbeat() {
 		return
 	}
 	if !s.wrote && s.tail != inLine {
-		s.extendDeadline()
-		if _, err := s.t.Write(heartbeatLine); err != nil {
-			s.fail(err)
-			return
-		}
-		if s.flushLocked() != nil {
+		if _, err := s.emitLocked(heartbeatLine, true); err != nil {
 			return
 		}
 	}
@@ -117,9 +100,11 @@ func (s *Stream) End() {
 			b = append(b, '\n')
 		}
 		b = appendCloseFrame(b, c.reason, c.retry)
-		if _, err := s.writeLocked(b); err == nil {
-			s.flushLocked()
-		}
+		s.emitLocked(b, true)
+	}
+	if s.t != nil && !s.broken {
+		// The framework still writes the end of the response: bound that too.
+		_ = s.t.SetWriteDeadline(time.Now().Add(s.gate.cfg.writeTimeout))
 	}
 	s.ended = true
 	if s.beat != nil {

@@ -16,6 +16,7 @@ const (
 	ModeFlood  = "flood"  // send a hello event, then large events as fast as the client takes them
 	ModeLinger = "linger" // like hold, but once the stream ends wait for the suite to let go
 	ModePanic  = "panic"  // panic in the handler
+	ModeQuiet  = "quiet"  // send a hello event, then return once the suite lets go, without writing
 )
 
 // Mode returns the mode a raw query asks for.
@@ -52,6 +53,11 @@ func Behave(s *sselimit.Stream, rawQuery string) {
 	case ModeFlood:
 		big := strings.Repeat("x", 64<<10)
 		for s.Send(sselimit.Event{Name: "flood", Data: big}) == nil {
+		}
+	case ModeQuiet:
+		select {
+		case <-lingerChan(q.Get("id")):
+		case <-ctx.Done():
 		}
 	case ModeLinger:
 		<-ctx.Done()

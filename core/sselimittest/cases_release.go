@@ -2,6 +2,7 @@ package sselimittest
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -45,6 +46,21 @@ var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harn
 	}
 	e.active(0)
 	e.c.MustStream("/stream", "alice")
+})
+
+var _ = register("QuietStreamOutlivesItsWriteTimeout", func(t *testing.T, h Harness) {
+	const writeTimeout = 100 * time.Millisecond
+	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithWriteTimeout(writeTimeout))
+	id := fmt.Sprintf("%s-%p", t.Name(), e)
+	conn := e.c.MustStream("/stream?mode=quiet&id="+id, "alice")
+	// The stimulus is time itself: the stream stays quiet for several
+	// write timeouts. A deadline left armed would cut the response's end.
+	time.Sleep(3 * writeTimeout)
+	close(lingerChan(id))
+	if ev, err := conn.Next(); err != io.EOF {
+		t.Errorf("a quiet stream whose handler returned: got %+v, %v; want a clean end (EOF)", ev, err)
+	}
+	e.active(0)
 })
 
 var _ = register("ReleaseOnClientDisconnect", func(t *testing.T, h Harness) {
