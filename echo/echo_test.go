@@ -654,3 +654,27 @@ func TestCookbookWritesAreSerialisedWithHeartbeats(t *testing.T) {
 		t.Errorf("after the last event: got %v, want EOF", err)
 	}
 }
+
+func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
+	g := newGate(t, sselimit.NewSSELimiter(10, 1))
+	e := newEcho()
+	byHeader := sselimitecho.Config{Gate: g.gate, IdentifierExtractor: func(c echo.Context) (string, error) {
+		return c.Request().Header.Get("X-User"), nil
+	}}
+	api := e.Group("/api", sselimitecho.MiddlewareWithConfig(byHeader))
+	api.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(byHeader))
+	client := sselimittest.NewClient(t, serve(t, e))
+
+	// With a cap of one per user, a stream counted twice would be refused.
+	client.MustStream("/api/stream", "alice")
+	g.active(1)
+	if st := g.gate.Stats(); st.Admitted != 1 {
+		t.Errorf("Stats().Admitted: got %d, want 1", st.Admitted)
+	}
+	resp := get(t, client, "/api/stream", "X-User", "alice")
+	if body(t, resp); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("second stream for alice: got %d, want 429", resp.StatusCode)
+	}
+	client.MustStream("/api/stream", "bob")
+	g.active(2)
+}

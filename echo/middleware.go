@@ -91,7 +91,9 @@ func MiddlewareWithConfig(config Config) echo.MiddlewareFunc {
 type gateMiddleware Config
 
 func (m *gateMiddleware) handle(c echo.Context, next echo.HandlerFunc) error {
-	if m.Skipper(c) {
+	// Mounted twice (on a group and on a route), only the outer instance
+	// admits: the stream is counted once.
+	if Stream(c) != nil || m.Skipper(c) {
 		return next(c)
 	}
 	if m.BeforeFunc != nil {

@@ -629,3 +629,58 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 		t.Errorf("custom handlers called %d and %d times, want 1 and 1", limited.Load(), failed.Load())
 	}
 }
+
+func TestMountedOnAppAndRouteCountsOnce(t *testing.T) {
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
+	byHeader := sselimitfiber.Config{Gate: f.gate, KeyGenerator: func(c *fiber.Ctx) (string, error) {
+		return c.Get("X-User"), nil
+	}}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(sselimitfiber.New(byHeader))
+	app.Get("/stream", sselimitfiber.New(byHeader), holdHandler)
+	client := sselimittest.NewClient(t, serve(t, app))
+
+	// With a cap of one per user, a stream counted twice would be refused.
+	client.MustStream("/stream", "alice")
+	f.active(1)
+	if st := f.gate.Stats(); st.Admitted != 1 {
+		t.Errorf("Stats().Admitted: got %d, want 1", st.Admitted)
+	}
+	if conn, resp, _, err := client.Open("/stream", "alice"); err != nil || conn != nil || resp.StatusCode != fiber.StatusTooManyRequests {
+		t.Errorf("second stream for alice: got %v, %v; want 429", resp, err)
+	}
+	client.MustStream("/stream", "bob")
+	f.active(2)
+}
+
+// wrappingListener wraps connections the way PROXY-protocol and limiting
+// listeners do, exposing the one it wraps through NetConn.
+type wrappingListener struct{ net.Listener }
+
+type wrappingConn struct{ net.Conn }
+
+func (c wrappingConn) NetConn() net.Conn { return c.Conn }
+
+func (l wrappingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappingConn{c}, nil
+}
+
+func TestWrappedConnectionKeepsWatcherAndDeadline(t *testing.T) {
+	// The heartbeat is an hour away: only the watcher, which needs the
+	// connection under the wrapper, can see the client go.
+	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := openRaw(t, serveOn(t, app, wrappingListener{ln}))
+	f.active(1)
+	vanish(t, conn)
+	f.active(0)
+}

@@ -35,7 +35,9 @@ type admissionKey struct{}
 func New(config ...Config) fiber.Handler {
 	cfg := configDefault(config...)
 	return func(c *fiber.Ctx) error {
-		if cfg.Next != nil && cfg.Next(c) {
+		// Mounted twice (app.Use and a route), only the outer instance
+		// admits: the stream is counted once, on the outer body.
+		if _, admitted := c.Locals(admissionKey{}).(*body); admitted || (cfg.Next != nil && cfg.Next(c)) {
 			return c.Next()
 		}
 		id := sselimit.Identity{ByIP: cfg.KeyGenerator == nil}

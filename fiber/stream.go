@@ -201,18 +201,25 @@ func (b *body) setWriteDeadline(t time.Time) error {
 	return b.conn.SetWriteDeadline(t)
 }
 
-// sharedConn returns c if it is a connection that may be used from
-// several goroutines at once, or nil. fasthttp may hand handlers other
-// kinds (in-memory pipes in app.Test, request contexts made by
-// RequestCtx.Init, pooled wrappers), on which the stream then has no
-// write deadline and no watcher: a gone client is found by a failed write
-// only.
+// sharedConn returns the connection under c that may be used from several
+// goroutines at once, unwrapping listener wrappers that expose it through
+// NetConn (as crypto/tls and many PROXY-protocol and limiting listeners
+// do), or nil. fasthttp may hand handlers other kinds (in-memory pipes in
+// app.Test, request contexts made by RequestCtx.Init, wrappers that hide
+// their connection), on which the stream then has no write deadline and
+// no watcher: a gone client is found by a failed write only.
 func sharedConn(c net.Conn) net.Conn {
-	switch c.(type) {
-	case *net.TCPConn, *net.UnixConn, *tls.Conn:
-		return c
+	for {
+		switch c.(type) {
+		case *net.TCPConn, *net.UnixConn, *tls.Conn:
+			return c
+		}
+		wrapper, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		c = wrapper.NetConn()
 	}
-	return nil
 }
 
 // transport is how the stream reaches fasthttp: the stream writer's
