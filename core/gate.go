@@ -99,10 +99,25 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 		return nil, g.refuse(key, RefusedDraining, ErrDraining)
 	}
 	g.stats.admitted.Add(1)
-	if h := g.cfg.hooks.OnAdmit; h != nil {
-		h(DisplayKey(key))
-	}
+	g.onAdmit(s)
 	return s, nil
+}
+
+// onAdmit runs the OnAdmit hook; if it panics, the stream is ended first,
+// so its slot is not lost.
+func (g *Gate) onAdmit(s *Stream) {
+	h := g.cfg.hooks.OnAdmit
+	if h == nil {
+		return
+	}
+	ran := false
+	defer func() {
+		if !ran {
+			s.End()
+		}
+	}()
+	h(s.Key())
+	ran = true
 }
 
 // register links s into the gate, unless the gate is draining.

@@ -42,7 +42,9 @@ type Identity struct {
 func IPKey(ip string) string { return ipPrefix + ip }
 
 // DisplayKey turns a limiter key into its printable form: a user key as it
-// is, an address key as "ip:" and the address.
+// is, an address key as "ip:" and the address. Printed, a user key that
+// itself starts with "ip:" looks like an address key; the limiter keeps the
+// two apart all the same.
 func DisplayKey(key string) string {
 	if strings.HasPrefix(key, ipPrefix) {
 		return key[1:]

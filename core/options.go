@@ -75,7 +75,10 @@ func WithMaxLifetime(d, jitter time.Duration) Option {
 func WithSoftRefusal() Option { return func(c *config) { c.soft = true } }
 
 // WithEvictOldest admits a user over their cap by ending their oldest
-// stream on this gate with reason "replaced".
+// stream on this gate with reason "replaced", waiting (up to the write
+// timeout) for its slot. When the global cap is full too, another user's
+// request may take the freed slot first: the new stream is then refused
+// with 503 although the old one was ended.
 func WithEvictOldest() Option { return func(c *config) { c.evict = true } }
 
 // WithDryRun admits every request and counts, in Stats.WouldRefuse, those

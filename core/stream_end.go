@@ -76,6 +76,9 @@ func (s *Stream) stop(reason Reason, retry time.Duration) {
 	s.cancel(&EndedError{Reason: reason})
 }
 
+// notStopped marks a stream that ended without the server stopping it.
+var notStopped = &closing{}
+
 // EndedError is the context cause of a stream the server ended.
 type EndedError struct{ Reason Reason }
 
@@ -91,7 +94,9 @@ func (s *Stream) End() {
 		s.mu.Unlock()
 		return
 	}
-	if c := s.closing.Load(); c != nil && s.t != nil && !s.broken {
+	// From here on no stop takes effect, nor is counted.
+	s.closing.CompareAndSwap(nil, notStopped)
+	if c := s.closing.Load(); c != notStopped && s.t != nil && !s.broken {
 		b := s.buf[:0]
 		switch s.tail {
 		case inLine:

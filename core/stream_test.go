@@ -217,3 +217,30 @@ func TestHooks(t *testing.T) {
 		t.Errorf("hooks: got %q, want %q", got, want)
 	}
 }
+
+func TestStopAfterEndIsNotCounted(t *testing.T) {
+	g := mustGate(t, NewSSELimiter(0, 0))
+	s := mustAdmit(t, g, "alice")
+	s.Start(newMemTransport())
+	s.End()
+	s.stop(ReasonShutdown, time.Second)
+	if got := g.Stats().Ended[ReasonShutdown]; got != 0 {
+		t.Errorf("Stats().Ended[shutdown] after a stop that came too late: got %d, want 0", got)
+	}
+}
+
+func TestPanickingAdmitHookLosesNoSlot(t *testing.T) {
+	lim := NewSSELimiter(0, 0)
+	g := mustGate(t, lim, WithHooks(Hooks{OnAdmit: func(string) { panic("hook bug") }}))
+	func() {
+		defer func() {
+			if v := recover(); v != "hook bug" {
+				t.Errorf("recovered %v, want the hook's panic", v)
+			}
+		}()
+		g.Admit(context.Background(), Identity{Key: "alice"})
+	}()
+	if n, active := lim.ActiveConnections(), g.Stats().Active; n != 0 || active != 0 {
+		t.Errorf("after the hook panicked: limiter %d, gate %d; want 0, 0", n, active)
+	}
+}
