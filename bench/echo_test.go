@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,27 +58,10 @@ func serveEcho(b *testing.B, e *echo.Echo, want int) {
 	if w.status != want || w.n == 0 {
 		b.Fatalf("first response: status %d, %d body bytes; want %d and a body", w.status, w.n, want)
 	}
-	b.ReportAllocs()
-	before := processCPU(b)
-	n := 0
-	for b.Loop() {
+	loopWithCPU(b, func() {
 		w.reset()
 		e.ServeHTTP(w, req)
-		n++
-	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
-}
-
-// processCPU is the CPU time the process has used (user and system, all
-// threads, garbage collection included). Unlike sec/op, cpu-ns/op does not
-// count time spent waiting for a CPU, so it stays comparable on a busy
-// machine.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	})
 }
 
 func newBenchEcho() *echo.Echo {

@@ -60,14 +60,7 @@ func serveFiber(b *testing.B, app *fiber.App, want int) {
 	if got := ctx.Response.StatusCode(); got != want || out.n == 0 {
 		b.Fatalf("first response: status %d, %d bytes; want %d and a body", got, out.n, want)
 	}
-	b.ReportAllocs()
-	before := processCPU(b)
-	n := 0
-	for b.Loop() {
-		serve()
-		n++
-	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
+	loopWithCPU(b, func() { serve() })
 }
 
 type countingWriter struct{ n int }
@@ -119,14 +112,7 @@ func serveFiberTCP(b *testing.B, app *fiber.App, want int) {
 		}
 	}
 	get()
-	b.ReportAllocs()
-	before := processCPU(b)
-	n := 0
-	for b.Loop() {
-		get()
-		n++
-	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
+	loopWithCPU(b, get)
 }
 
 // refusingFiber is an app whose middleware refuses every request at the

@@ -61,15 +61,10 @@ func serveGin(b *testing.B, r *gin.Engine, want int) {
 	if w.status != want || w.n == 0 {
 		b.Fatalf("first response: status %d, %d body bytes; want %d and a body", w.status, w.n, want)
 	}
-	b.ReportAllocs()
-	before := processCPU(b)
-	n := 0
-	for b.Loop() {
+	loopWithCPU(b, func() {
 		w.reset()
 		r.ServeHTTP(w, req)
-		n++
-	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
+	})
 }
 
 // serveGinTCP serves r on 127.0.0.1 and requests GET /events b.N times over
@@ -99,14 +94,7 @@ func serveGinTCP(b *testing.B, r *gin.Engine, want int) {
 		}
 	}
 	get()
-	b.ReportAllocs()
-	before := processCPU(b)
-	n := 0
-	for b.Loop() {
-		get()
-		n++
-	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(n), "cpu-ns/op")
+	loopWithCPU(b, get)
 }
 
 func bareRefusingGin() *gin.Engine {

@@ -3,9 +3,7 @@ package bench
 import (
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	sselimit "github.com/sselimit/sselimit/core"
 	"golang.org/x/sync/semaphore"
@@ -64,7 +62,7 @@ func runParallel(b *testing.B, users []string, op func(user string) bool) {
 	var start atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := rusageCPU(b)
+	cpu := processCPU(b)
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(start.Add(1)) * 7919
 		for pb.Next() {
@@ -75,16 +73,7 @@ func runParallel(b *testing.B, users []string, op func(user string) bool) {
 			}
 		}
 	})
-	b.ReportMetric(float64(rusageCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
-}
-
-// rusageCPU is the CPU time (user and system) the process has used so far.
-func rusageCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkLimiterAcquireRelease measures one admission and its release, for:
