@@ -20,51 +20,10 @@ import (
 	sselimitecho "github.com/sselimit/sselimit/echo"
 )
 
-// gateEnv is a gate over an SSELimiter whose hooks signal every change, so
-// tests wait for a state instead of sleeping.
-type gateEnv struct {
-	t       *testing.T
-	lim     *sselimit.SSELimiter
-	gate    *sselimit.Gate
-	changed chan struct{}
-}
-
-func newGate(t *testing.T, lim *sselimit.SSELimiter, opts ...sselimit.Option) *gateEnv {
-	g := &gateEnv{t: t, lim: lim, changed: make(chan struct{}, 1)}
-	notify := func() {
-		select {
-		case g.changed <- struct{}{}:
-		default:
-		}
-	}
-	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
-		OnAdmit:   func(string) { notify() },
-		OnRefuse:  func(string, sselimit.Reason) { notify() },
-		OnRelease: func(string, time.Duration) { notify() },
-	}))
-	gate, err := sselimit.NewGate(lim, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.gate = gate
-	// Registered before any server's cleanup, so it runs after the server
-	// stopped: no slot may be left behind.
-	t.Cleanup(func() { g.active(0) })
-	return g
-}
-
-// active waits until the gate and the limiter both count n open streams.
-func (g *gateEnv) active(n int) {
-	g.t.Helper()
-	limit := time.NewTimer(30 * time.Second) // a safety net, not a synchronisation
-	defer limit.Stop()
-	for g.gate.Stats().Active != n || g.lim.ActiveConnections() != int64(n) {
-		select {
-		case <-g.changed:
-		case <-limit.C:
-			g.t.Fatalf("timed out waiting for %d open streams (gate %+v, limiter %d)", n, g.gate.Stats(), g.lim.ActiveConnections())
-		}
-	}
+// newGate is a watched gate over lim: tests wait for its changes instead
+// of sleeping.
+func newGate(t *testing.T, lim *sselimit.SSELimiter, opts ...sselimit.Option) *sselimittest.Watch {
+	return sselimittest.NewWatch(t, lim, sselimit.Hooks{}, opts...)
 }
 
 // hello sends a hello event naming the stream's key, then waits for the
@@ -129,14 +88,14 @@ func TestSkipperAndBeforeFunc(t *testing.T) {
 		}
 		return hello(c)
 	}, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate:       g.gate,
+		Gate:       g.Gate,
 		Skipper:    func(c echo.Context) bool { return c.QueryParam("skip") == "1" },
 		BeforeFunc: func(echo.Context) { before.Add(1) },
 	}))
 	client := sselimittest.NewClient(t, serve(t, e))
 
 	client.MustStream("/stream", "")
-	g.active(1)
+	g.Active(1)
 	if n := before.Load(); n != 1 {
 		t.Errorf("BeforeFunc ran %d times for one limited request, want 1", n)
 	}
@@ -148,11 +107,11 @@ func TestSkipperAndBeforeFunc(t *testing.T) {
 	if n := before.Load(); n != 1 {
 		t.Errorf("BeforeFunc ran %d times, want 1: it must not run on skipped requests", n)
 	}
-	st := g.gate.Stats()
+	st := g.Gate.Stats()
 	if st.Admitted != 1 || st.Refused[sselimit.RefusedGlobalLimit] != 0 {
 		t.Errorf("gate stats after a skipped request: %+v, want 1 admitted and no refusal", st)
 	}
-	g.active(1)
+	g.Active(1)
 	// Not skipped: refused at the global cap.
 	resp = get(t, client, "/stream")
 	body(t, resp)
@@ -165,12 +124,12 @@ func TestBeforeFuncRunsBeforeTheIdentifierExtractor(t *testing.T) {
 	g := newGate(t, sselimit.NewSSELimiter(10, 1))
 	e := newEcho()
 	e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate:                g.gate,
+		Gate:                g.Gate,
 		BeforeFunc:          func(c echo.Context) { c.Set("user", "alice") },
 		IdentifierExtractor: sselimitecho.FromContext("user"),
 	}))
 	sselimittest.NewClient(t, serve(t, e)).MustStream("/stream", "")
-	if got := g.lim.ActiveForUser("alice"); got != 1 {
+	if got := g.Lim.ActiveForUser("alice"); got != 1 {
 		t.Errorf("ActiveForUser(alice): got %d, want 1", got)
 	}
 }
@@ -183,7 +142,7 @@ func TestFailingIdentifierExtractor(t *testing.T) {
 	t.Run("default ErrorHandler", func(t *testing.T) {
 		g := newGate(t, sselimit.NewSSELimiter(10, 1))
 		e := newEcho()
-		e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{Gate: g.gate, IdentifierExtractor: failing}))
+		e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{Gate: g.Gate, IdentifierExtractor: failing}))
 		resp := get(t, sselimittest.NewClient(t, serve(t, e)), "/stream")
 		b := body(t, resp)
 		if resp.StatusCode != http.StatusUnauthorized || strings.TrimSpace(b) != `{"message":"identity required"}` {
@@ -199,7 +158,7 @@ func TestFailingIdentifierExtractor(t *testing.T) {
 		got := make(chan error, 1)
 		e := newEcho()
 		e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-			Gate:                g.gate,
+			Gate:                g.Gate,
 			IdentifierExtractor: failing,
 			ErrorHandler: func(c echo.Context, err error) error {
 				got <- err
@@ -222,8 +181,8 @@ func TestFailingIdentifierExtractor(t *testing.T) {
 		if !errors.Is(err, errExtractor) {
 			t.Errorf("ErrorHandler got %v, want it to wrap the extractor's error", err)
 		}
-		if st := g.gate.Stats(); st.Admitted != 0 || g.lim.ActiveConnections() != 0 {
-			t.Errorf("after an identity error: gate %+v, limiter %d; want nothing admitted", st, g.lim.ActiveConnections())
+		if st := g.Gate.Stats(); st.Admitted != 0 || g.Lim.ActiveConnections() != 0 {
+			t.Errorf("after an identity error: gate %+v, limiter %d; want nothing admitted", st, g.Lim.ActiveConnections())
 		}
 	})
 }
@@ -237,7 +196,7 @@ func TestCustomDenyHandler(t *testing.T) {
 	denials := make(chan denial, 2)
 	e := newEcho()
 	e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate: g.gate,
+		Gate: g.Gate,
 		IdentifierExtractor: func(c echo.Context) (string, error) {
 			return c.Request().Header.Get("X-User"), nil
 		},
@@ -263,7 +222,7 @@ func TestCustomDenyHandler(t *testing.T) {
 
 	drained := make(chan int, 1)
 	go func() {
-		n, _ := g.gate.Drain(context.Background())
+		n, _ := g.Gate.Drain(context.Background())
 		drained <- n
 	}()
 	if n := receive(t, drained, "Drain"); n != 0 {
@@ -287,7 +246,7 @@ func TestDefaultRefusalGoesThroughEchosErrorHandler(t *testing.T) {
 		handled <- err
 		e.DefaultHTTPErrorHandler(err, c)
 	}
-	e.GET("/stream", hello, sselimitecho.Middleware(g.gate))
+	e.GET("/stream", hello, sselimitecho.Middleware(g.Gate))
 	client := sselimittest.NewClient(t, serve(t, e))
 	client.MustStream("/stream", "")
 
@@ -324,7 +283,7 @@ func TestDefaultIdentityIsTheClientAddress(t *testing.T) {
 			g := newGate(t, sselimit.NewSSELimiter(10, 1))
 			e := newEcho()
 			e.IPExtractor = tc.extractor
-			e.GET("/stream", hello, sselimitecho.Middleware(g.gate))
+			e.GET("/stream", hello, sselimitecho.Middleware(g.Gate))
 			client := sselimittest.NewClient(t, serve(t, e))
 
 			resp := get(t, client, "/stream", "X-Forwarded-For", "203.0.113.7", "X-Real-IP", "203.0.113.7")
@@ -396,7 +355,7 @@ func TestFromContext(t *testing.T) {
 		}
 	}
 	e.GET("/stream", hello, auth, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate:                g.gate,
+		Gate:                g.Gate,
 		IdentifierExtractor: sselimitecho.FromContext("user"),
 	}))
 	client := sselimittest.NewClient(t, serve(t, e))
@@ -423,14 +382,14 @@ func TestFromContext(t *testing.T) {
 			t.Errorf("missing value: refusal cause %v, want ErrNoIdentity", r.Err)
 		}
 	}
-	g.active(2)
+	g.Active(2)
 }
 
 func TestFromContextMissingFallsBackToClientAddress(t *testing.T) {
 	g := newGate(t, sselimit.NewSSELimiter(10, 1), sselimit.WithEmptyKey(sselimit.FallbackToIP))
 	e := newEcho()
 	e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate:                g.gate,
+		Gate:                g.Gate,
 		IdentifierExtractor: sselimitecho.FromContext("user"),
 	}))
 	conn := sselimittest.NewClient(t, serve(t, e))
@@ -473,7 +432,7 @@ func TestPanicReachesRecoverAndReleasesTheSlot(t *testing.T) {
 		fmt.Fprint(w, "event: hello\ndata: before the panic\n\n")
 		w.Flush()
 		panic("handler bug")
-	}, sselimitecho.Middleware(g.gate))
+	}, sselimitecho.Middleware(g.Gate))
 	client := sselimittest.NewClient(t, serve(t, e))
 
 	resp := get(t, client, "/stream?panic=1")
@@ -484,7 +443,7 @@ func TestPanicReachesRecoverAndReleasesTheSlot(t *testing.T) {
 	if h.err == nil || !strings.Contains(h.err.Error(), "handler bug") || !h.committed {
 		t.Errorf("Echo's error handler got %v (committed %v), want Recover's error for the panic on a committed response", h.err, h.committed)
 	}
-	g.active(0)
+	g.Active(0)
 	client.MustStream("/stream", "") // the global cap of 1 is free again
 }
 
@@ -499,7 +458,7 @@ func TestHandlerErrorAfterCommitWritesNoSecondResponse(t *testing.T) {
 	e.GET("/stream", func(c echo.Context) error {
 		sselimitecho.Stream(c).Send(sselimit.Event{Name: "hello", Data: "one"})
 		return echo.NewHTTPError(http.StatusInternalServerError, "upstream gone")
-	}, sselimitecho.Middleware(g.gate))
+	}, sselimitecho.Middleware(g.Gate))
 	resp := get(t, sselimittest.NewClient(t, serve(t, e)), "/stream")
 	if b := body(t, resp); resp.StatusCode != http.StatusOK || b != "event: hello\ndata: one\n\n" {
 		t.Errorf("got %d %q, want 200 and the one event", resp.StatusCode, b)
@@ -536,7 +495,7 @@ func TestCookbookHandlerIsDrained(t *testing.T) {
 	events, returned := make(chan int), make(chan struct{})
 	e := newEcho()
 	e.Use(middleware.Recover())
-	e.GET("/stream", cookbook(events, returned), sselimitecho.Middleware(g.gate))
+	e.GET("/stream", cookbook(events, returned), sselimitecho.Middleware(g.Gate))
 	client := sselimittest.NewClient(t, serve(t, e))
 
 	conn, resp, b, err := client.Open("/stream", "")
@@ -549,7 +508,7 @@ func TestCookbookHandlerIsDrained(t *testing.T) {
 			t.Fatalf("event %d: got %+v, %v", i, ev, err)
 		}
 	}
-	remaining, err := g.gate.Drain(context.Background())
+	remaining, err := g.Gate.Drain(context.Background())
 	if remaining != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", remaining, err)
 	}
@@ -577,7 +536,7 @@ func TestCookbookHandlerFindsAClientThatStopsReading(t *testing.T) {
 			w.Flush()
 		}
 		return nil
-	}, sselimitecho.Middleware(g.gate))
+	}, sselimitecho.Middleware(g.Gate))
 	client := sselimittest.NewClient(t, serve(t, e))
 	conn, resp, b, err := client.Open("/stream", "")
 	if err != nil || conn == nil {
@@ -585,7 +544,7 @@ func TestCookbookHandlerFindsAClientThatStopsReading(t *testing.T) {
 	}
 	// Never read: only the write deadline can end the handler's loop.
 	receive(t, returned, "the handler to return")
-	g.active(0)
+	g.Active(0)
 }
 
 func TestContextIsRestoredAfterTheStream(t *testing.T) {
@@ -614,7 +573,7 @@ func TestContextIsRestoredAfterTheStream(t *testing.T) {
 	e.GET("/stream", func(c echo.Context) error {
 		seen <- c.Request().Context() == sselimitecho.Stream(c).Context()
 		return nil
-	}, sselimitecho.Middleware(g.gate))
+	}, sselimitecho.Middleware(g.Gate))
 	body(t, get(t, sselimittest.NewClient(t, serve(t, e)), "/stream"))
 	if !receive(t, seen, "the handler") {
 		t.Error("the handler's request context is not the stream's")
@@ -639,7 +598,7 @@ func TestCookbookWritesAreSerialisedWithHeartbeats(t *testing.T) {
 			w.Flush()
 		}
 		return nil
-	}, sselimitecho.Middleware(g.gate))
+	}, sselimitecho.Middleware(g.Gate))
 	conn, resp, b, err := sselimittest.NewClient(t, serve(t, e)).Open("/stream", "")
 	if err != nil || conn == nil {
 		t.Fatalf("got %v %q %v, want a stream", resp, b, err)
@@ -658,7 +617,7 @@ func TestCookbookWritesAreSerialisedWithHeartbeats(t *testing.T) {
 func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 	g := newGate(t, sselimit.NewSSELimiter(10, 1))
 	e := newEcho()
-	byHeader := sselimitecho.Config{Gate: g.gate, IdentifierExtractor: func(c echo.Context) (string, error) {
+	byHeader := sselimitecho.Config{Gate: g.Gate, IdentifierExtractor: func(c echo.Context) (string, error) {
 		return c.Request().Header.Get("X-User"), nil
 	}}
 	api := e.Group("/api", sselimitecho.MiddlewareWithConfig(byHeader))
@@ -667,8 +626,8 @@ func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 
 	// With a cap of one per user, a stream counted twice would be refused.
 	client.MustStream("/api/stream", "alice")
-	g.active(1)
-	if st := g.gate.Stats(); st.Admitted != 1 {
+	g.Active(1)
+	if st := g.Gate.Stats(); st.Admitted != 1 {
 		t.Errorf("Stats().Admitted: got %d, want 1", st.Admitted)
 	}
 	resp := get(t, client, "/api/stream", "X-User", "alice")
@@ -676,5 +635,5 @@ func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 		t.Errorf("second stream for alice: got %d, want 429", resp.StatusCode)
 	}
 	client.MustStream("/api/stream", "bob")
-	g.active(2)
+	g.Active(2)
 }

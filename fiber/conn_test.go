@@ -46,7 +46,7 @@ func TestClientGoneBeforeTheResponseIsReleased(t *testing.T) {
 	close(proceed)
 	// Whether fasthttp's header write or the stream's first write finds
 	// the client gone, the slot is released, once.
-	f.active(0)
+	f.Active(0)
 	if n := f.released.Load(); n != 1 {
 		t.Errorf("releases: got %d, want 1", n)
 	}
@@ -55,7 +55,7 @@ func TestClientGoneBeforeTheResponseIsReleased(t *testing.T) {
 func TestClientGoneIsSeenOverTLS(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	serverConfig, roots := selfSignedTLS(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,9 +68,9 @@ func TestClientGoneIsSeenOverTLS(t *testing.T) {
 	}
 	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
 	readHello(t, bufio.NewReader(conn))
-	f.active(1)
+	f.Active(1)
 	conn.Close()
-	f.active(0)
+	f.Active(0)
 }
 
 // selfSignedTLS returns a server config for 127.0.0.1 and the pool that
@@ -132,7 +132,7 @@ func TestStreamOutlivesWriteTimeoutOnTCP(t *testing.T) {
 	const beat = 100 * time.Millisecond
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(beat))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, WriteTimeout: 3 * beat})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	conn := sselimittest.NewClient(t, serve(t, app)).MustStream("/stream", "")
 	// Each heartbeat follows a silent interval, so six of them span more
 	// than the WriteTimeout fasthttp armed when the response started.
@@ -149,7 +149,7 @@ func TestCompressMiddlewareStillStreams(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Use(compress.New())
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	base := serve(t, app)
 	req, err := http.NewRequest(http.MethodGet, base+"/stream", nil)
 	if err != nil {
@@ -171,8 +171,8 @@ func TestCompressMiddlewareStillStreams(t *testing.T) {
 	}
 	events := bufio.NewReader(zr)
 	readHello(t, events) // while the stream is open
-	f.active(1)
-	if n, err := f.gate.Drain(context.Background()); n != 0 || err != nil {
+	f.Active(1)
+	if n, err := f.Gate.Drain(context.Background()); n != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
 	}
 	rest, err := io.ReadAll(events)
@@ -202,7 +202,7 @@ func TestHijackedResponseReleasesWhenFasthttpResetsIt(t *testing.T) {
 	defer conn.Close()
 	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
 	<-hijacked
-	f.active(0)
+	f.Active(0)
 	if ran.Load() {
 		t.Error("the stream function ran for a response fasthttp never wrote")
 	}

@@ -19,74 +19,27 @@ import (
 	sselimitfiber "github.com/sselimit/sselimit/fiber"
 )
 
-// waitLimit fails a test that waits longer; it never synchronises.
-const waitLimit = 30 * time.Second
-
-// fixture is a gate whose admissions, refusals and releases wake await.
+// fixture is a watched gate that also keeps count of releases and of
+// the keys its admissions saw.
 type fixture struct {
+	*sselimittest.Watch
 	t        *testing.T
-	lim      *sselimit.SSELimiter
-	gate     *sselimit.Gate
-	changed  chan struct{}
 	released atomic.Int64
 	keys     chan string // every admitted key, as the OnAdmit hook got it
 }
 
 func newFixture(t *testing.T, lim *sselimit.SSELimiter, opts ...sselimit.Option) *fixture {
-	f := &fixture{t: t, lim: lim, changed: make(chan struct{}, 1), keys: make(chan string, 64)}
-	notify := func() {
-		select {
-		case f.changed <- struct{}{}:
-		default:
-		}
-	}
-	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
-		OnAdmit: func(key string) {
-			f.keys <- key
-			notify()
-		},
-		OnRefuse: func(string, sselimit.Reason) { notify() },
-		OnRelease: func(string, time.Duration) {
-			f.released.Add(1)
-			notify()
-		},
-	}))
-	g, err := sselimit.NewGate(lim, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.gate = g
-	// Registered before any server's cleanup, so it runs after the server
-	// stopped: whatever happened, no slot is left behind.
-	t.Cleanup(func() { f.active(0) })
+	f := &fixture{t: t, keys: make(chan string, 64)}
+	f.Watch = sselimittest.NewWatch(t, lim, sselimit.Hooks{
+		OnAdmit:   func(key string) { f.keys <- key },
+		OnRelease: func(string, time.Duration) { f.released.Add(1) },
+	}, opts...)
 	return f
-}
-
-// await returns once cond holds, checking whenever the gate changes.
-func (f *fixture) await(what string, cond func() bool) {
-	f.t.Helper()
-	limit := time.NewTimer(waitLimit)
-	defer limit.Stop()
-	for !cond() {
-		select {
-		case <-f.changed:
-		case <-limit.C:
-			f.t.Fatalf("timed out waiting for %s (gate %+v, limiter %d)", what, f.gate.Stats(), f.lim.ActiveConnections())
-		}
-	}
-}
-
-// active waits until the gate and the limiter both count n streams.
-func (f *fixture) active(n int) {
-	f.t.Helper()
-	f.await("the open stream count to settle", func() bool {
-		return f.gate.Stats().Active == n && f.lim.ActiveConnections() == int64(n)
-	})
 }
 
 // serveStream serves handler behind the middleware at GET /stream.
 func (f *fixture) serveStream(mw sselimitfiber.Config, handler fiber.Handler) string {
-	mw.Gate = f.gate
+	mw.Gate = f.Gate
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/stream", sselimitfiber.New(mw), handler)
 	return serve(f.t, app)
@@ -145,21 +98,21 @@ func TestCountedWhileOpenAndReleasedWhenTheClientVanishes(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
 	base := f.serveStream(sselimitfiber.Config{}, holdHandler)
 	conn := openRaw(t, base)
-	f.active(1)
-	if got := f.lim.ActiveConnections(); got != 1 {
+	f.Active(1)
+	if got := f.Lim.ActiveConnections(); got != 1 {
 		t.Fatalf("ActiveConnections with a stream open: got %d, want 1", got)
 	}
 	vanish(t, conn)
-	f.active(0)
+	f.Active(0)
 }
 
 func TestClientClosingItsEndIsSeenWithoutAHeartbeat(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
 	base := f.serveStream(sselimitfiber.Config{}, holdHandler)
 	conn := openRaw(t, base)
-	f.active(1)
+	f.Active(1)
 	conn.Close() // an orderly close: a FIN, which no write would reveal
-	f.active(0)
+	f.Active(0)
 }
 
 // opaqueListener hands fasthttp connections of a type the adapter does not
@@ -180,17 +133,17 @@ func TestVanishedClientReleasedWithinTwoHeartbeatsByWritesAlone(t *testing.T) {
 	const beat = 300 * time.Millisecond
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(beat))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := serveOn(t, app, opaqueListener{ln})
 	conn := openRaw(t, base)
-	f.active(1)
+	f.Active(1)
 	vanish(t, conn)
 	gone := time.Now()
-	f.active(0)
+	f.Active(0)
 	if took := time.Since(gone); took > 2*beat+time.Second {
 		t.Errorf("vanished client released after %v, want within two heartbeats (%v) plus scheduling slack", took, 2*beat)
 	}
@@ -217,7 +170,7 @@ func TestStreamThatEndsByItselfIsReleasedAtOnce(t *testing.T) {
 	}
 	// The slot is released before fasthttp ends the body, so it is free by
 	// the time the client sees the end: no heartbeat, no waiting.
-	if n := f.lim.ActiveConnections(); n != 0 {
+	if n := f.Lim.ActiveConnections(); n != 0 {
 		t.Errorf("ActiveConnections when the client saw the end: got %d, want 0", n)
 	}
 	if n := f.released.Load(); n != 1 {
@@ -229,7 +182,7 @@ func TestDrainThenShutdownClosesEveryStreamAndReturns(t *testing.T) {
 	const streams = 20
 	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +194,7 @@ func TestDrainThenShutdownClosesEveryStreamAndReturns(t *testing.T) {
 	for i := range conns {
 		conns[i] = client.MustStream("/stream", "")
 	}
-	f.active(streams)
+	f.Active(streams)
 
 	var wg sync.WaitGroup
 	for i, conn := range conns {
@@ -258,9 +211,9 @@ func TestDrainThenShutdownClosesEveryStreamAndReturns(t *testing.T) {
 	}
 
 	// The wiring the package documents.
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), sselimittest.WaitLimit)
 	defer cancel()
-	if n, err := f.gate.Drain(ctx); n != 0 || err != nil {
+	if n, err := f.Gate.Drain(ctx); n != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
 	}
 	if err := app.ShutdownWithContext(ctx); err != nil {
@@ -270,13 +223,13 @@ func TestDrainThenShutdownClosesEveryStreamAndReturns(t *testing.T) {
 		t.Fatalf("Listener: %v", err)
 	}
 	wg.Wait()
-	f.active(0)
+	f.Active(0)
 }
 
 func TestShutdownWithoutDrainWaitsForStreams(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -295,9 +248,9 @@ func TestShutdownWithoutDrainWaitsForStreams(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Fatalf("Listener: %v", err)
 	}
-	f.active(1)
+	f.Active(1)
 
-	if n, err := f.gate.Drain(context.Background()); n != 0 || err != nil {
+	if n, err := f.Gate.Drain(context.Background()); n != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
 	}
 	if ev, err := conn.Next(); err != nil || ev.Name != "close" {
@@ -319,7 +272,7 @@ func TestBodyNeverSentReleasesWithoutRunningTheStream(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Errorf("HEAD: got %s %q, want 200 text/event-stream", resp.Status, resp.Header.Get("Content-Type"))
 	}
-	f.active(0)
+	f.Active(0)
 	if ran.Load() {
 		t.Error("the stream function ran for a response whose body fasthttp never read")
 	}
@@ -343,7 +296,7 @@ func TestErrorAfterStreamReleasesWithoutRunningTheStream(t *testing.T) {
 	if resp.StatusCode != fiber.StatusTeapot || string(b) != "changed my mind" {
 		t.Errorf("got %s %q, want the error handler's 418", resp.Status, b)
 	}
-	f.active(0)
+	f.Active(0)
 	if ran.Load() {
 		t.Error("the stream function ran although the error handler replaced the body")
 	}
@@ -386,7 +339,7 @@ func TestHandlersOwnBodyStreamFailsLoudly(t *testing.T) {
 					return fiber.DefaultErrorHandler(c, err)
 				},
 			})
-			app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), func(c *fiber.Ctx) error {
+			app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), func(c *fiber.Ctx) error {
 				tc.set(c, writerDone)
 				return nil
 			})
@@ -403,10 +356,10 @@ func TestHandlersOwnBodyStreamFailsLoudly(t *testing.T) {
 			if !errors.Is(handled, sselimitfiber.ErrForeignBodyStream) {
 				t.Errorf("the app's ErrorHandler got %v, want ErrForeignBodyStream", handled)
 			}
-			f.active(0)
+			f.Active(0)
 			select {
 			case <-writerDone:
-			case <-time.After(waitLimit):
+			case <-time.After(sselimittest.WaitLimit):
 				t.Fatal("the handler's own stream writer was never stopped")
 			}
 		})
@@ -427,7 +380,7 @@ func TestPanicInStreamFunctionIsRecoveredAndReleased(t *testing.T) {
 	if _, err := conn.Next(); err == nil || err == io.EOF {
 		t.Errorf("after a panic in the stream: got %v, want the connection aborted", err)
 	}
-	f.active(0)
+	f.Active(0)
 	if !strings.Contains(logged.String(), "deliberate panic in a stream") {
 		t.Errorf("the panic was not logged; log: %q", logged.String())
 	}
@@ -448,10 +401,10 @@ func TestStreamNeedsTheMiddleware(t *testing.T) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/bare", streamOrReport)
 	app.Get("/skipped", sselimitfiber.New(sselimitfiber.Config{
-		Gate: f.gate,
+		Gate: f.Gate,
 		Next: func(*fiber.Ctx) bool { return true },
 	}), streamOrReport)
-	app.Get("/twice", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), func(c *fiber.Ctx) error {
+	app.Get("/twice", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), func(c *fiber.Ctx) error {
 		errs <- sselimitfiber.Stream(c, nil)
 		if err := sselimitfiber.Stream(c, hold); err != nil {
 			return err
@@ -470,7 +423,7 @@ func TestStreamNeedsTheMiddleware(t *testing.T) {
 			t.Errorf("Stream on %s: got %v, want ErrNotAdmitted", path, err)
 		}
 	}
-	if n := f.gate.Stats().Admitted; n != 0 {
+	if n := f.Gate.Stats().Admitted; n != 0 {
 		t.Errorf("admitted %d streams for requests the middleware did not limit", n)
 	}
 	conn := sselimittest.NewClient(t, base).MustStream("/twice", "")
@@ -479,9 +432,9 @@ func TestStreamNeedsTheMiddleware(t *testing.T) {
 			t.Errorf("Stream with %s: got no error", what)
 		}
 	}
-	f.active(1)
+	f.Active(1)
 	conn.Close()
-	f.active(0)
+	f.Active(0)
 }
 
 func TestNewWithoutGatePanics(t *testing.T) {
@@ -516,7 +469,7 @@ func TestKeyFromLocals(t *testing.T) {
 		return c.Next()
 	})
 	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{
-		Gate:         f.gate,
+		Gate:         f.Gate,
 		KeyGenerator: sselimitfiber.KeyFromLocals("user"),
 	}), holdHandler)
 	client := sselimittest.NewClient(t, serve(t, app))
@@ -544,7 +497,7 @@ func TestKeyFromLocals(t *testing.T) {
 			t.Errorf("as %s: hello %+v, %v; want key %q", tc.as, ev, err, tc.key)
 		}
 	}
-	f.active(2)
+	f.Active(2)
 }
 
 func TestKeysOutliveTheRequest(t *testing.T) {
@@ -586,10 +539,10 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 		},
 	})
 	keyFromHeader := func(c *fiber.Ctx) (string, error) { return sselimittest.UserKey(c.Get("X-User")) }
-	app.Get("/default", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate, KeyGenerator: keyFromHeader}), holdHandler)
+	app.Get("/default", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate, KeyGenerator: keyFromHeader}), holdHandler)
 	var limited, failed atomic.Int64
 	app.Get("/custom", sselimitfiber.New(sselimitfiber.Config{
-		Gate:         f.gate,
+		Gate:         f.Gate,
 		KeyGenerator: keyFromHeader,
 		LimitReached: func(c *fiber.Ctx, r *sselimit.Refusal) error {
 			limited.Add(1)
@@ -632,7 +585,7 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 
 func TestMountedOnAppAndRouteCountsOnce(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
-	byHeader := sselimitfiber.Config{Gate: f.gate, KeyGenerator: func(c *fiber.Ctx) (string, error) {
+	byHeader := sselimitfiber.Config{Gate: f.Gate, KeyGenerator: func(c *fiber.Ctx) (string, error) {
 		return c.Get("X-User"), nil
 	}}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
@@ -642,15 +595,15 @@ func TestMountedOnAppAndRouteCountsOnce(t *testing.T) {
 
 	// With a cap of one per user, a stream counted twice would be refused.
 	client.MustStream("/stream", "alice")
-	f.active(1)
-	if st := f.gate.Stats(); st.Admitted != 1 {
+	f.Active(1)
+	if st := f.Gate.Stats(); st.Admitted != 1 {
 		t.Errorf("Stats().Admitted: got %d, want 1", st.Admitted)
 	}
 	if conn, resp, _, err := client.Open("/stream", "alice"); err != nil || conn != nil || resp.StatusCode != fiber.StatusTooManyRequests {
 		t.Errorf("second stream for alice: got %v, %v; want 429", resp, err)
 	}
 	client.MustStream("/stream", "bob")
-	f.active(2)
+	f.Active(2)
 }
 
 // wrappingListener wraps connections the way PROXY-protocol and limiting
@@ -674,13 +627,13 @@ func TestWrappedConnectionKeepsWatcherAndDeadline(t *testing.T) {
 	// connection under the wrapper, can see the client go.
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1), sselimit.WithHeartbeat(time.Hour))
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.gate}), holdHandler)
+	app.Get("/stream", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate}), holdHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	conn := openRaw(t, serveOn(t, app, wrappingListener{ln}))
-	f.active(1)
+	f.Active(1)
 	vanish(t, conn)
-	f.active(0)
+	f.Active(0)
 }

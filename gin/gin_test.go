@@ -22,39 +22,16 @@ import (
 	sselimitgin "github.com/sselimit/sselimit/gin"
 )
 
-// waitLimit is a safety net that fails a test, never a synchronisation.
-const waitLimit = 30 * time.Second
-
-// fixture is a gate over an SSELimiter whose changes a test can wait for,
-// and a Gin engine to route through it.
+// fixture is a watched gate and a Gin engine to route through it.
 type fixture struct {
-	t       *testing.T
-	lim     *sselimit.SSELimiter
-	gate    *sselimit.Gate
-	engine  *gin.Engine
-	changed chan struct{}
+	*sselimittest.Watch
+	t      *testing.T
+	engine *gin.Engine
 }
 
 func newFixture(t *testing.T, maxTotal, maxPerUser int, opts ...sselimit.Option) *fixture {
-	f := &fixture{t: t, lim: sselimit.NewSSELimiter(maxTotal, maxPerUser), engine: gin.New(), changed: make(chan struct{}, 1)}
-	notify := func() {
-		select {
-		case f.changed <- struct{}{}:
-		default:
-		}
-	}
-	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
-		OnAdmit:   func(string) { notify() },
-		OnRefuse:  func(string, sselimit.Reason) { notify() },
-		OnRelease: func(string, time.Duration) { notify() },
-	}))
-	g, err := sselimit.NewGate(f.lim, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.gate = g
-	t.Cleanup(func() { f.active(0) }) // runs after the server stopped
-	return f
+	w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(maxTotal, maxPerUser), sselimit.Hooks{}, opts...)
+	return &fixture{Watch: w, t: t, engine: gin.New()}
 }
 
 // serve starts the engine on srv (a plain server when nil) and returns a
@@ -65,28 +42,6 @@ func (f *fixture) serve(srv *http.Server) *sselimittest.Client {
 	}
 	srv.Handler = f.engine
 	return sselimittest.NewClient(f.t, serve(f.t, srv))
-}
-
-// await returns once cond holds, checking it whenever the gate admits,
-// refuses or releases.
-func (f *fixture) await(what string, cond func() bool) {
-	f.t.Helper()
-	limit := time.NewTimer(waitLimit)
-	defer limit.Stop()
-	for !cond() {
-		select {
-		case <-f.changed:
-		case <-limit.C:
-			f.t.Fatalf("timed out waiting for %s (gate %+v, limiter %d)", what, f.gate.Stats(), f.lim.ActiveConnections())
-		}
-	}
-}
-
-func (f *fixture) active(n int) {
-	f.t.Helper()
-	f.await(strconv.Itoa(n)+" open streams", func() bool {
-		return f.gate.Stats().Active == n && f.lim.ActiveConnections() == int64(n)
-	})
 }
 
 // byHeader limits by the X-User header, as the suite's client sends it.
@@ -105,7 +60,7 @@ func receive[T any](t *testing.T, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(waitLimit):
+	case <-time.After(sselimittest.WaitLimit):
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}
@@ -142,8 +97,8 @@ func TestNewPanicsOnNilGate(t *testing.T) {
 func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 	f := newFixture(t, 10, 1)
 	admitted := make(chan *sselimit.Stream, 2)
-	api := f.engine.Group("/api", sselimitgin.New(f.gate, byHeader))
-	api.GET("/stream", sselimitgin.New(f.gate, byHeader), func(c *gin.Context) {
+	api := f.engine.Group("/api", sselimitgin.New(f.Gate, byHeader))
+	api.GET("/stream", sselimitgin.New(f.Gate, byHeader), func(c *gin.Context) {
 		admitted <- sselimitgin.Stream(c)
 		hold(c)
 	})
@@ -151,18 +106,18 @@ func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 
 	// With a cap of one per user, a stream counted twice would be refused.
 	client.MustStream("/api/stream", "alice")
-	f.active(1)
+	f.Active(1)
 	if s := receive(t, admitted, "the handler"); s == nil || s.Key() != "alice" {
 		t.Errorf("Stream(c) in the handler: got %v, want alice's stream", s)
 	}
-	if st := f.gate.Stats(); st.Admitted != 1 {
+	if st := f.Gate.Stats(); st.Admitted != 1 {
 		t.Errorf("Stats().Admitted: got %d, want 1", st.Admitted)
 	}
 	if _, resp, _, err := client.Open("/api/stream", "alice"); err != nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("second stream for alice: got %v, %v; want 429", resp, err)
 	}
 	client.MustStream("/api/stream", "bob")
-	f.active(2)
+	f.Active(2)
 }
 
 // handlerEnd is how a streaming handler saw its stream end.
@@ -226,10 +181,10 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 		t.Run(name+"/drain", func(t *testing.T) {
 			f := newFixture(t, 10, 1)
 			ended := make(chan handlerEnd, 1)
-			f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), handler(ended))
+			f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), handler(ended))
 			conn := f.serve(nil).MustStream("/stream", "alice")
 			drained := make(chan error, 1)
-			go func() { _, err := f.gate.Drain(context.Background()); drained <- err }()
+			go func() { _, err := f.Gate.Drain(context.Background()); drained <- err }()
 			if got := nextClose(t, conn); got != "shutdown" {
 				t.Errorf("close frame reason %q, want shutdown", got)
 			}
@@ -243,7 +198,7 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 		t.Run(name+"/eviction", func(t *testing.T) {
 			f := newFixture(t, 10, 1, sselimit.WithEvictOldest())
 			ended := make(chan handlerEnd, 2)
-			f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), handler(ended))
+			f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), handler(ended))
 			client := f.serve(nil)
 			old := client.MustStream("/stream", "alice")
 			client.MustStream("/stream", "alice")
@@ -253,12 +208,12 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "replaced"}) {
 				t.Errorf("handler saw %+v", got)
 			}
-			f.active(1)
+			f.Active(1)
 		})
 		t.Run(name+"/max_lifetime", func(t *testing.T) {
 			f := newFixture(t, 10, 1, sselimit.WithMaxLifetime(100*time.Millisecond, 0))
 			ended := make(chan handlerEnd, 1)
-			f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), handler(ended))
+			f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), handler(ended))
 			conn := f.serve(nil).MustStream("/stream", "alice")
 			if got := nextClose(t, conn); got != "max_lifetime" {
 				t.Errorf("close frame reason %q, want max_lifetime", got)
@@ -266,22 +221,22 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "max_lifetime"}) {
 				t.Errorf("handler saw %+v", got)
 			}
-			f.active(0)
+			f.Active(0)
 		})
 		t.Run(name+"/disconnect", func(t *testing.T) {
 			f := newFixture(t, 10, 1)
 			ended := make(chan handlerEnd, 1)
-			f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), handler(ended))
+			f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), handler(ended))
 			conn := f.serve(nil).MustStream("/stream", "alice")
 			if ev, err := conn.Next(); err != nil || ev.Name != "tick" {
 				t.Fatalf("first tick: %+v, %v", ev, err)
 			}
-			f.active(1)
+			f.Active(1)
 			conn.Close()
 			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, ""}) {
 				t.Errorf("handler saw %+v", got)
 			}
-			f.active(0)
+			f.Active(0)
 		})
 	}
 }
@@ -301,7 +256,7 @@ func TestRefusalAbortsTheChain(t *testing.T) {
 
 	t.Run("default", func(t *testing.T) {
 		f := newFixture(t, 1, 1)
-		f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), counted)
+		f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), counted)
 		client := f.serve(nil)
 		client.MustStream("/stream", "alice")
 		_, resp, body, err := client.Open("/stream", "bob")
@@ -325,7 +280,7 @@ func TestRefusalAbortsTheChain(t *testing.T) {
 		deny := sselimitgin.WithDenyHandler(func(c *gin.Context, r *sselimit.Refusal) {
 			c.String(r.Status, "custom %s", r.Reason)
 		})
-		f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader, deny), counted)
+		f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader, deny), counted)
 		client := f.serve(nil)
 		client.MustStream("/stream", "alice")
 		_, resp, body, err := client.Open("/stream", "alice")
@@ -339,7 +294,7 @@ func TestRefusalAbortsTheChain(t *testing.T) {
 		f := newFixture(t, 10, 1)
 		errNoSession := errors.New("no session")
 		refusals := make(chan *sselimit.Refusal, 1)
-		f.engine.GET("/stream", sselimitgin.New(f.gate,
+		f.engine.GET("/stream", sselimitgin.New(f.Gate,
 			sselimitgin.WithKeyFunc(func(*gin.Context) (string, error) { return "", errNoSession }),
 			sselimitgin.WithDenyHandler(func(*gin.Context, *sselimit.Refusal) { t.Error("deny handler called for an identity error") }),
 			sselimitgin.WithErrorHandler(func(c *gin.Context, r *sselimit.Refusal) {
@@ -395,7 +350,7 @@ func TestKeyFromContext(t *testing.T) {
 		f := newFixture(t, 10, 1)
 		f.engine.GET("/stream",
 			gin.BasicAuth(gin.Accounts{"alice": "secret"}),
-			sselimitgin.New(f.gate, sselimitgin.WithKeyFunc(sselimitgin.KeyFromContext(gin.AuthUserKey))),
+			sselimitgin.New(f.Gate, sselimitgin.WithKeyFunc(sselimitgin.KeyFromContext(gin.AuthUserKey))),
 			hold)
 		client := f.serve(nil)
 		req, _ := http.NewRequest(http.MethodGet, client.Base+"/stream", nil)
@@ -409,8 +364,8 @@ func TestKeyFromContext(t *testing.T) {
 		if line != "event: hello\n" {
 			t.Fatalf("first line %q, want the hello event", line)
 		}
-		f.active(1)
-		if got := f.lim.ActiveForUser("alice"); got != 1 {
+		f.Active(1)
+		if got := f.Lim.ActiveForUser("alice"); got != 1 {
 			t.Errorf("ActiveForUser(alice): got %d, want 1", got)
 		}
 	})
@@ -418,7 +373,7 @@ func TestKeyFromContext(t *testing.T) {
 
 func TestSkippedRequestsAreUnlimited(t *testing.T) {
 	f := newFixture(t, 1, 1)
-	f.engine.GET("/stream", sselimitgin.New(f.gate, sselimitgin.WithSkip(func(c *gin.Context) bool {
+	f.engine.GET("/stream", sselimitgin.New(f.Gate, sselimitgin.WithSkip(func(c *gin.Context) bool {
 		return c.Query("free") == "yes"
 	})), func(c *gin.Context) {
 		if sselimitgin.Stream(c) == nil {
@@ -429,13 +384,13 @@ func TestSkippedRequestsAreUnlimited(t *testing.T) {
 	})
 	client := f.serve(nil)
 	client.MustStream("/stream", "")
-	f.active(1)
+	f.Active(1)
 	for range 3 {
 		if _, resp, body, err := client.Open("/stream?free=yes", ""); err != nil || resp.StatusCode != http.StatusOK || body != "unlimited" {
 			t.Fatalf("skipped request: got %v %q %v", resp, body, err)
 		}
 	}
-	if st := f.gate.Stats(); st.Admitted != 1 || st.Refused[sselimit.RefusedGlobalLimit] != 0 {
+	if st := f.Gate.Stats(); st.Admitted != 1 || st.Refused[sselimit.RefusedGlobalLimit] != 0 {
 		t.Errorf("Stats(): %+v, want 1 admitted and no refusal", st)
 	}
 }
@@ -473,7 +428,7 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 		_, rewired := c.Writer.(interface{ FlushError() error })
 		afters <- after{sselimitgin.Stream(c), rewired, false}
 	})
-	f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), func(c *gin.Context) {
+	f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), func(c *gin.Context) {
 		s := sselimitgin.Stream(c)
 		s.Send(sselimit.Event{Name: "hello", Data: s.Key()})
 		if c.Query("panic") != "" {
@@ -507,7 +462,7 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 		if got := receive(t, sizes, "the handler"); got != sent {
 			t.Errorf("c.Writer.Size() in the handler: %d, want %d", got, sent)
 		}
-		f.active(0)
+		f.Active(0)
 	})
 	t.Run("panic", func(t *testing.T) {
 		conn := client.MustStream("/stream?panic=1", "alice")
@@ -521,7 +476,7 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 		if got := receive(t, logs, "the logger"); got.status != http.StatusOK {
 			t.Errorf("logger saw status %d, want 200", got.status)
 		}
-		f.active(0)
+		f.Active(0)
 		client.MustStream("/stream", "alice") // the slot is free again
 	})
 }
@@ -532,7 +487,7 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 func TestServerWriteTimeout(t *testing.T) {
 	const writeTimeout = 300 * time.Millisecond
 	f := newFixture(t, 10, 10, sselimit.WithHeartbeat(30*time.Millisecond))
-	f.engine.GET("/limited", sselimitgin.New(f.gate), hold)
+	f.engine.GET("/limited", sselimitgin.New(f.Gate), hold)
 	f.engine.GET("/plain", func(c *gin.Context) {
 		sselimit.SetStreamHeaders(c.Writer.Header())
 		tick := time.NewTicker(30 * time.Millisecond)
@@ -572,7 +527,7 @@ func TestServerWriteTimeout(t *testing.T) {
 				t.Fatalf("stream through the middleware broke after %v: %v", time.Since(until.Add(-3*writeTimeout)), err)
 			}
 		}
-		if n := f.gate.Stats().Active; n != 1 {
+		if n := f.Gate.Stats().Active; n != 1 {
 			t.Errorf("%d streams open past the write timeout, want 1", n)
 		}
 	})
@@ -614,9 +569,9 @@ func TestStreamsThroughAnEarlierWritersWrapper(t *testing.T) {
 				c.Writer.Flush()
 				c.Writer = w
 			})
-			f.engine.GET("/stream", sselimitgin.New(f.gate, byHeader), hold)
+			f.engine.GET("/stream", sselimitgin.New(f.Gate, byHeader), hold)
 			conn := f.serve(nil).MustStream("/stream", "alice") // the hello got through the buffer
-			go f.gate.Drain(context.Background())
+			go f.Gate.Drain(context.Background())
 			if got := nextClose(t, conn); got != "shutdown" {
 				t.Errorf("close frame reason %q, want shutdown", got)
 			}
@@ -634,7 +589,7 @@ func TestFlushErrorsReachTheStream(t *testing.T) {
 	f := newFixture(t, 10, 1)
 	vanished := make(chan struct{})
 	failed := make(chan string, 1)
-	f.engine.GET("/stream", sselimitgin.New(f.gate), func(c *gin.Context) {
+	f.engine.GET("/stream", sselimitgin.New(f.Gate), func(c *gin.Context) {
 		io.WriteString(c.Writer, "event: hello\ndata: x\n\n")
 		c.Writer.Flush()
 		<-vanished
@@ -673,5 +628,5 @@ func TestFlushErrorsReachTheStream(t *testing.T) {
 	if got := receive(t, failed, "a failed write or flush"); got != "flush" {
 		t.Errorf("first failure: %s, want the flush", got)
 	}
-	f.active(0)
+	f.Active(0)
 }

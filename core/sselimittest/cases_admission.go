@@ -23,11 +23,11 @@ var _ = register("StreamHeadersAndCounts", func(t *testing.T, h Harness) {
 	if !conn.Resp.Close {
 		t.Error("an HTTP/1.1 stream's response keeps its connection alive; want Connection: close, so the connection ends with the stream")
 	}
-	e.active(1)
-	if got := e.lim.ActiveForUser("alice"); got != 1 {
+	e.Active(1)
+	if got := e.Lim.ActiveForUser("alice"); got != 1 {
 		t.Errorf("ActiveForUser(alice): got %d, want 1", got)
 	}
-	if got := e.gate.ActiveByKey()["alice"]; got != 1 {
+	if got := e.Gate.ActiveByKey()["alice"]; got != 1 {
 		t.Errorf("ActiveByKey()[alice]: got %d, want 1", got)
 	}
 })
@@ -38,11 +38,11 @@ var _ = register("UserCapRefuses429", func(t *testing.T, h Harness) {
 	e.c.MustStream("/stream", "alice")
 	e.refused("/stream", "alice", http.StatusTooManyRequests)
 	e.c.MustStream("/stream", "bob")
-	e.active(3)
-	if got := e.lim.ActiveForUser("alice"); got != 2 {
+	e.Active(3)
+	if got := e.Lim.ActiveForUser("alice"); got != 2 {
 		t.Errorf("ActiveForUser(alice): got %d, want 2", got)
 	}
-	if got := e.gate.Stats().Refused[sselimit.RefusedUserLimit]; got != 1 {
+	if got := e.Gate.Stats().Refused[sselimit.RefusedUserLimit]; got != 1 {
 		t.Errorf("Stats().Refused[user_limit]: got %d, want 1", got)
 	}
 })
@@ -52,8 +52,8 @@ var _ = register("GlobalCapRefuses503", func(t *testing.T, h Harness) {
 	e.c.MustStream("/stream", "alice")
 	e.c.MustStream("/stream", "bob")
 	e.refused("/stream", "carol", http.StatusServiceUnavailable)
-	e.active(2)
-	if got := e.gate.Stats().Refused[sselimit.RefusedGlobalLimit]; got != 1 {
+	e.Active(2)
+	if got := e.Gate.Stats().Refused[sselimit.RefusedGlobalLimit]; got != 1 {
 		t.Errorf("Stats().Refused[global_limit]: got %d, want 1", got)
 	}
 })
@@ -70,10 +70,10 @@ var _ = register("ClientAddressIsTheDefaultIdentity", func(t *testing.T, h Harne
 	}
 	// The X-User header is not an identity unless a key function says so.
 	e.refused("/stream", "bob", http.StatusTooManyRequests)
-	if got := e.lim.ActiveForUser(sselimit.IPKey("127.0.0.1")); got != 1 {
+	if got := e.Lim.ActiveForUser(sselimit.IPKey("127.0.0.1")); got != 1 {
 		t.Errorf("ActiveForUser(IPKey(127.0.0.1)): got %d, want 1", got)
 	}
-	if got := e.lim.ActiveForUser("127.0.0.1"); got != 0 {
+	if got := e.Lim.ActiveForUser("127.0.0.1"); got != 0 {
 		t.Errorf("ActiveForUser(127.0.0.1) in the user namespace: got %d, want 0", got)
 	}
 })
@@ -93,21 +93,21 @@ var _ = register("BadIdentitiesAreRefusedBeforeTheLimiter", func(t *testing.T, h
 	} {
 		t.Run(tc.name, func(t *testing.T) { e.refused("/stream", tc.user, tc.status) })
 	}
-	st := e.gate.Stats()
+	st := e.Gate.Stats()
 	if st.Admitted != 0 || st.Refused[sselimit.RefusedNoIdentity] != 2 || st.Refused[sselimit.RefusedBadIdentity] != 4 {
 		t.Errorf("Stats(): got admitted %d, no_identity %d, bad_identity %d; want 0, 2, 4",
 			st.Admitted, st.Refused[sselimit.RefusedNoIdentity], st.Refused[sselimit.RefusedBadIdentity])
 	}
 	e.c.MustStream("/stream", strings.Repeat("é", 128)) // exactly 256 bytes
-	e.active(1)
+	e.Active(1)
 })
 
 var _ = register("EmptyKeyFallsBackToClientAddress", func(t *testing.T, h Harness) {
 	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithEmptyKey(sselimit.FallbackToIP))
 	conn := e.c.MustStream("/stream", "")
 	_ = conn
-	e.active(1)
-	if got := e.lim.ActiveForUser(sselimit.IPKey("127.0.0.1")); got != 1 {
+	e.Active(1)
+	if got := e.Lim.ActiveForUser(sselimit.IPKey("127.0.0.1")); got != 1 {
 		t.Errorf("ActiveForUser(IPKey(127.0.0.1)): got %d, want 1", got)
 	}
 	e.c.MustStream("/stream", "alice") // a named user is not limited by the address's slot

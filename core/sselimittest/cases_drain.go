@@ -76,7 +76,7 @@ var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	e.active(drainStreams + 1)
+	e.Active(drainStreams + 1)
 
 	retries := make([]int, drainStreams)
 	for i, conn := range conns {
@@ -97,7 +97,7 @@ var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 	}
 	drained := make(chan result, 1)
 	go func() {
-		n, err := e.gate.Drain(context.Background())
+		n, err := e.Gate.Drain(context.Background())
 		drained <- result{n, err}
 	}()
 	wg.Wait()
@@ -115,7 +115,7 @@ var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 	if r := <-drained; r.remaining != 0 || r.err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", r.remaining, r.err)
 	}
-	e.active(0)
+	e.Active(0)
 
 	lo, hi, distinct := retries[0], retries[0], map[int]bool{}
 	for _, r := range retries {
@@ -126,7 +126,7 @@ var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 		t.Errorf("retry_ms over %d streams: min %d, max %d, %d distinct; want spread over [1000, %d]",
 			drainStreams, lo, hi, len(distinct), (time.Second+window)/time.Millisecond)
 	}
-	if got := e.gate.Stats().Ended[sselimit.ReasonShutdown]; got != drainStreams+1 {
+	if got := e.Gate.Stats().Ended[sselimit.ReasonShutdown]; got != drainStreams+1 {
 		t.Errorf("Stats().Ended[shutdown]: got %d, want %d", got, drainStreams+1)
 	}
 	e.refused("/stream", "latecomer", http.StatusServiceUnavailable)
@@ -143,11 +143,11 @@ var _ = register("DrainReportsWhatRemains", func(t *testing.T, h Harness) {
 		<-stoppedChan(lingerID)
 		cancel()
 	}()
-	n, err := e.gate.Drain(ctx)
+	n, err := e.Gate.Drain(ctx)
 	if n != 1 || err != context.Canceled {
 		t.Errorf("Drain with an ended context: got (%d, %v), want (1, context.Canceled)", n, err)
 	}
 	close(lingerChan(lingerID))
 	closeFrame(t, conn, sselimit.ReasonShutdown)
-	e.active(0)
+	e.Active(0)
 })

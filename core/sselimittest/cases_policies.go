@@ -18,12 +18,12 @@ var _ = register("EvictOldestReplacesTheUsersOldestStream", func(t *testing.T, h
 	if _, err := old.Next(); err != io.EOF {
 		t.Errorf("replaced stream after its close frame: got %v, want EOF", err)
 	}
-	e.active(1)
-	if got := e.gate.Stats().Ended[sselimit.ReasonReplaced]; got != 1 {
+	e.Active(1)
+	if got := e.Gate.Stats().Ended[sselimit.ReasonReplaced]; got != 1 {
 		t.Errorf("Stats().Ended[replaced]: got %d, want 1", got)
 	}
 	e.c.MustStream("/stream", "bob")
-	e.active(2)
+	e.Active(2)
 })
 
 var _ = register("SoftRefusalLetsEventSourceRetry", func(t *testing.T, h Harness) {
@@ -41,8 +41,8 @@ var _ = register("SoftRefusalLetsEventSourceRetry", func(t *testing.T, h Harness
 	if _, err := conn.Next(); err != io.EOF {
 		t.Errorf("after a soft refusal: got %v, want EOF", err)
 	}
-	e.active(1)
-	if got := e.lim.ActiveForUser("alice"); got != 1 {
+	e.Active(1)
+	if got := e.Lim.ActiveForUser("alice"); got != 1 {
 		t.Errorf("ActiveForUser(alice): got %d, want 1", got)
 	}
 })
@@ -54,8 +54,8 @@ var _ = register("MaxLifetimeEndsStreams", func(t *testing.T, h Harness) {
 	if _, err := conn.Next(); err != io.EOF {
 		t.Errorf("after max lifetime: got %v, want EOF", err)
 	}
-	e.active(0)
-	if got := e.gate.Stats().Ended[sselimit.ReasonMaxLifetime]; got != 1 {
+	e.Active(0)
+	if got := e.Gate.Stats().Ended[sselimit.ReasonMaxLifetime]; got != 1 {
 		t.Errorf("Stats().Ended[max_lifetime]: got %d, want 1", got)
 	}
 })
@@ -65,11 +65,11 @@ var _ = register("DryRunAdmitsAndCounts", func(t *testing.T, h Harness) {
 	for range 3 {
 		e.c.MustStream("/stream", "alice")
 	}
-	e.await("three streams open", func() bool { return e.gate.Stats().Active == 3 })
-	if got := e.lim.ActiveForUser("alice"); got != 1 {
+	e.Await("three streams open", func() bool { return e.Gate.Stats().Active == 3 })
+	if got := e.Lim.ActiveForUser("alice"); got != 1 {
 		t.Errorf("ActiveForUser(alice): got %d, want 1 (dry run holds real slots only within the cap)", got)
 	}
-	if got := e.gate.Stats().WouldRefuse; got != 2 {
+	if got := e.Gate.Stats().WouldRefuse; got != 2 {
 		t.Errorf("Stats().WouldRefuse: got %d, want 2", got)
 	}
 })
@@ -79,12 +79,12 @@ var _ = register("LeaseLostEndsTheStream", func(t *testing.T, h Harness) {
 	lim := &leaseLimiter{SSELimiter: inner, lost: map[string][]func(){}}
 	e := start(t, h, inner, lim, true)
 	conn := e.c.MustStream("/stream", "alice")
-	e.active(1)
+	e.Active(1)
 	if n := lim.revoke("alice"); n != 1 {
 		t.Fatalf("revoked %d leases, want 1", n)
 	}
 	closeFrame(t, conn, sselimit.ReasonLeaseLost)
-	e.active(0)
+	e.Active(0)
 })
 
 var _ = register("LimiterFailureFailsClosed", func(t *testing.T, h Harness) {
@@ -94,7 +94,7 @@ var _ = register("LimiterFailureFailsClosed", func(t *testing.T, h Harness) {
 	if strings.Contains(body, "10.0.0.1") || strings.Contains(body, "refused") {
 		t.Errorf("refusal body %q names the backend's error", body)
 	}
-	if got := e.gate.Stats().Refused[sselimit.RefusedUnavailable]; got != 2 {
+	if got := e.Gate.Stats().Refused[sselimit.RefusedUnavailable]; got != 2 {
 		t.Errorf("Stats().Refused[unavailable]: got %d, want 2", got)
 	}
 })
@@ -102,8 +102,8 @@ var _ = register("LimiterFailureFailsClosed", func(t *testing.T, h Harness) {
 var _ = register("LimiterFailureFailsOpen", func(t *testing.T, h Harness) {
 	e := start(t, h, sselimit.NewSSELimiter(10, 1), failingLimiter{}, true, sselimit.WithFailOpen())
 	e.c.MustStream("/stream", "alice")
-	e.await("one stream open", func() bool { return e.gate.Stats().Active == 1 })
-	if got := e.gate.Stats().FailedOpen; got != 1 {
+	e.Await("one stream open", func() bool { return e.Gate.Stats().Active == 1 })
+	if got := e.Gate.Stats().FailedOpen; got != 1 {
 		t.Errorf("Stats().FailedOpen: got %d, want 1", got)
 	}
 })

@@ -27,7 +27,7 @@ var _ = register("ReleaseOnHandlerReturn", func(t *testing.T, h Harness) {
 	if ev, err := conn.Next(); err != io.EOF {
 		t.Errorf("after the handler returned: got %+v, %v; want EOF", ev, err)
 	}
-	e.active(0)
+	e.Active(0)
 	e.c.MustStream("/stream", "alice") // the slot is free again
 })
 
@@ -41,10 +41,10 @@ var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harn
 		if !strings.Contains(toString(v), "deliberate panic") {
 			t.Errorf("recovered %v, want the handler's panic", v)
 		}
-	case <-time.After(waitLimit):
+	case <-time.After(WaitLimit):
 		t.Fatal("the framework's recovery never saw the panic")
 	}
-	e.active(0)
+	e.Active(0)
 	e.c.MustStream("/stream", "alice")
 })
 
@@ -60,15 +60,15 @@ var _ = register("QuietStreamOutlivesItsWriteTimeout", func(t *testing.T, h Harn
 	if ev, err := conn.Next(); err != io.EOF {
 		t.Errorf("a quiet stream whose handler returned: got %+v, %v; want a clean end (EOF)", ev, err)
 	}
-	e.active(0)
+	e.Active(0)
 })
 
 var _ = register("ReleaseOnClientDisconnect", func(t *testing.T, h Harness) {
 	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
 	conn := e.c.MustStream("/stream", "alice")
-	e.active(1)
+	e.Active(1)
 	conn.Close()
-	e.active(0)
+	e.Active(0)
 	e.c.MustStream("/stream", "alice")
 })
 
@@ -76,7 +76,7 @@ var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) 
 	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithWriteTimeout(200*time.Millisecond))
 	conn := e.c.MustStream("/stream?mode=flood", "alice")
 	_ = conn // held open and never read again: only the write deadline can find it
-	e.active(0)
+	e.Active(0)
 })
 
 // A client that vanishes with a reset and never reads again. net/http
@@ -102,12 +102,12 @@ var _ = register("ReleaseVanishedClientWithinTwoHeartbeats", func(t *testing.T, 
 			break
 		}
 	}
-	e.active(1)
+	e.Active(1)
 	// Vanish without a goodbye: no more reads, and a reset instead of a FIN.
 	raw.(*net.TCPConn).SetLinger(0)
 	raw.Close()
 	gone := time.Now()
-	e.active(0)
+	e.Active(0)
 	if took := time.Since(gone); took > 2*beat+time.Second {
 		t.Errorf("vanished client released after %v, want within two heartbeats (%v) plus scheduling slack", took, 2*beat)
 	}

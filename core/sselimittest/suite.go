@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	sselimit "github.com/sselimit/sselimit/core"
 )
@@ -66,84 +65,32 @@ func register(name string, run func(t *testing.T, h Harness)) bool {
 
 // env is one case's server, gate and client.
 type env struct {
+	*Watch
 	t         *testing.T
-	lim       *sselimit.SSELimiter
-	gate      *sselimit.Gate
 	c         *Client
-	changed   chan struct{}
 	recovered chan any
 }
 
-// waitLimit bounds how long a case waits for the server to do something; it
-// is a safety net that fails the test, never a synchronisation.
-const waitLimit = 30 * time.Second
-
-// start builds a gate over lim (an *SSELimiter when base is nil) with
-// opts and starts h's server on it.
+// start builds a gate over lim (or over base, when not nil) with opts and
+// starts h's server on it.
 func start(t *testing.T, h Harness, lim *sselimit.SSELimiter, base sselimit.Limiter, userKey bool, opts ...sselimit.Option) *env {
-	e := &env{t: t, lim: lim, changed: make(chan struct{}, 1), recovered: make(chan any, 16)}
-	notify := func() {
-		select {
-		case e.changed <- struct{}{}:
-		default:
-		}
-	}
-	opts = append(opts, sselimit.WithHooks(sselimit.Hooks{
-		OnAdmit:   func(string) { notify() },
-		OnRefuse:  func(string, sselimit.Reason) { notify() },
-		OnRelease: func(string, time.Duration) { notify() },
-	}))
 	if base == nil {
 		base = lim
 	}
-	g, err := sselimit.NewGate(base, opts...)
-	if err != nil {
-		t.Fatalf("NewGate: %v", err)
-	}
-	e.gate = g
-	// Registered before the server's cleanup, so it runs after the server
-	// stopped: whatever happened, no slot is left behind.
-	t.Cleanup(func() {
-		e.await("every slot released after the server stopped", func() bool {
-			return g.Stats().Active == 0 && lim.ActiveConnections() == 0
-		})
-	})
-	url := h.Start(t, Config{Gate: g, UserKey: userKey, Recovered: func(v any) {
+	e := &env{Watch: newWatch(t, lim, base, sselimit.Hooks{}, opts...), t: t, recovered: make(chan any, 16)}
+	url := h.Start(t, Config{Gate: e.Gate, UserKey: userKey, Recovered: func(v any) {
 		e.recovered <- v
-		notify()
+		e.Wake()
 	}})
 	e.c = NewClient(t, url)
 	return e
-}
-
-// await returns once cond holds, checking it whenever the gate admits,
-// refuses or releases; it fails the test after waitLimit.
-func (e *env) await(what string, cond func() bool) {
-	e.t.Helper()
-	limit := time.NewTimer(waitLimit)
-	defer limit.Stop()
-	for !cond() {
-		select {
-		case <-e.changed:
-		case <-limit.C:
-			e.t.Fatalf("timed out waiting for %s (gate stats %+v, limiter active %d)", what, e.gate.Stats(), e.lim.ActiveConnections())
-		}
-	}
-}
-
-// active waits until the gate and the limiter both count n open streams.
-func (e *env) active(n int) {
-	e.t.Helper()
-	e.await(strconv.Itoa(n)+" open streams", func() bool {
-		return e.gate.Stats().Active == n && e.lim.ActiveConnections() == int64(n)
-	})
 }
 
 // refused opens path as user and checks it is refused with status, and a
 // whole-seconds Retry-After for 429 and 503, without touching the limiter.
 func (e *env) refused(path, user string, status int) {
 	e.t.Helper()
-	before := e.lim.ActiveConnections()
+	before := e.Lim.ActiveConnections()
 	conn, resp, body, err := e.c.Open(path, user)
 	if err != nil {
 		e.t.Fatalf("GET %s as %q: %v", path, user, err)
@@ -160,7 +107,7 @@ func (e *env) refused(path, user string, status int) {
 	if body == "" || strings.Contains(strings.ToLower(body), "sselimit") || (len(user) > 3 && strings.Contains(body, user)) {
 		e.t.Errorf("GET %s as %q: body %q is empty or names internals", path, user, body)
 	}
-	if after := e.lim.ActiveConnections(); after != before {
+	if after := e.Lim.ActiveConnections(); after != before {
 		e.t.Errorf("GET %s as %q: limiter active went from %d to %d on a refusal", path, user, before, after)
 	}
 }
