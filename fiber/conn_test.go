@@ -42,7 +42,7 @@ func TestClientGoneBeforeTheResponseIsReleased(t *testing.T) {
 	}
 	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
 	<-entered
-	vanish(t, conn)
+	sselimittest.Vanish(conn.(*net.TCPConn))
 	close(proceed)
 	// Whether fasthttp's header write or the stream's first write finds
 	// the client gone, the slot is released, once.
@@ -67,7 +67,7 @@ func TestClientGoneIsSeenOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
-	readHello(t, bufio.NewReader(conn))
+	sselimittest.ReadHello(t, bufio.NewReader(conn))
 	f.Active(1)
 	conn.Close()
 	f.Active(0)
@@ -170,7 +170,7 @@ func TestCompressMiddlewareStillStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := bufio.NewReader(zr)
-	readHello(t, events) // while the stream is open
+	sselimittest.ReadHello(t, events) // while the stream is open
 	f.Active(1)
 	if n, err := f.Gate.Drain(context.Background()); n != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)

@@ -54,42 +54,10 @@ func hold(s *sselimit.Stream) {
 
 func holdHandler(c *fiber.Ctx) error { return sselimitfiber.Stream(c, hold) }
 
-// openRaw sends GET /stream over a TCP connection of its own and reads up
-// to the hello event.
-func openRaw(t *testing.T, base string) net.Conn {
-	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
-	readHello(t, bufio.NewReader(conn))
-	return conn
-}
-
-func readHello(t *testing.T, r *bufio.Reader) {
-	t.Helper()
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading up to the hello event: %v", err)
-		}
-		if strings.HasPrefix(line, "event: hello") {
-			return
-		}
-	}
-}
-
-// vanish drops conn without a goodbye: a reset instead of a FIN.
-func vanish(t *testing.T, conn net.Conn) {
-	t.Helper()
-	tcp, ok := conn.(*net.TCPConn)
-	if !ok {
-		t.Fatalf("%T is not a TCP connection", conn)
-	}
-	tcp.SetLinger(0)
-	tcp.Close()
+// openRaw opens GET /stream on a TCP connection the test controls, up to
+// the hello event.
+func openRaw(t *testing.T, base string) *net.TCPConn {
+	return sselimittest.OpenRaw(t, base, "/stream", "")
 }
 
 func TestCountedWhileOpenAndReleasedWhenTheClientVanishes(t *testing.T) {
@@ -102,7 +70,7 @@ func TestCountedWhileOpenAndReleasedWhenTheClientVanishes(t *testing.T) {
 	if got := f.Lim.ActiveConnections(); got != 1 {
 		t.Fatalf("ActiveConnections with a stream open: got %d, want 1", got)
 	}
-	vanish(t, conn)
+	sselimittest.Vanish(conn)
 	f.Active(0)
 }
 
@@ -141,7 +109,7 @@ func TestVanishedClientReleasedWithinTwoHeartbeatsByWritesAlone(t *testing.T) {
 	base := serveOn(t, app, opaqueListener{ln})
 	conn := openRaw(t, base)
 	f.Active(1)
-	vanish(t, conn)
+	sselimittest.Vanish(conn)
 	gone := time.Now()
 	f.Active(0)
 	if took := time.Since(gone); took > 2*beat+time.Second {
@@ -634,6 +602,6 @@ func TestWrappedConnectionKeepsWatcherAndDeadline(t *testing.T) {
 	}
 	conn := openRaw(t, serveOn(t, app, wrappingListener{ln}))
 	f.Active(1)
-	vanish(t, conn)
+	sselimittest.Vanish(conn)
 	f.Active(0)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -607,23 +606,7 @@ func TestFlushErrorsReachTheStream(t *testing.T) {
 		}
 	})
 	client := f.serve(nil)
-	raw, err := net.Dial("tcp", strings.TrimPrefix(client.Base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(raw, "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n")
-	r := bufio.NewReader(raw)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading the response: %v", err)
-		}
-		if strings.Contains(line, "event: hello") {
-			break
-		}
-	}
-	raw.(*net.TCPConn).SetLinger(0) // a reset, not a FIN
-	raw.Close()
+	sselimittest.Vanish(sselimittest.OpenRaw(t, client.Base, "/stream", ""))
 	close(vanished)
 	if got := receive(t, failed, "a failed write or flush"); got != "flush" {
 		t.Errorf("first failure: %s, want the flush", got)

@@ -1,10 +1,8 @@
 package sselimittest
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -86,26 +84,9 @@ var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) 
 var _ = register("ReleaseVanishedClientWithinTwoHeartbeats", func(t *testing.T, h Harness) {
 	const beat = 300 * time.Millisecond
 	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(beat))
-	raw, err := net.Dial("tcp", strings.TrimPrefix(e.c.Base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	io.WriteString(raw, "GET /stream HTTP/1.1\r\nHost: test\r\nX-User: alice\r\n\r\n")
-	r := bufio.NewReader(raw)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading the response: %v", err)
-		}
-		if strings.Contains(line, "event: hello") {
-			break
-		}
-	}
+	raw := OpenRaw(t, e.c.Base, "/stream", "alice")
 	e.Active(1)
-	// Vanish without a goodbye: no more reads, and a reset instead of a FIN.
-	raw.(*net.TCPConn).SetLinger(0)
-	raw.Close()
+	Vanish(raw)
 	gone := time.Now()
 	e.Active(0)
 	if took := time.Since(gone); took > 2*beat+time.Second {
