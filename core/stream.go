@@ -112,17 +112,30 @@ func (s *Stream) Send(ev Event) error {
 	if err != nil {
 		return err
 	}
-	s.buf = b
 	_, err = s.emitLocked(b, true)
+	s.keep(b)
 	return err
+}
+
+// maxKeptBuf is the largest framing buffer a stream keeps between events:
+// one large event must not pin its size for the stream's whole life.
+const maxKeptBuf = 4 << 10
+
+func (s *Stream) keep(b []byte) {
+	if cap(b) <= maxKeptBuf {
+		s.buf = b
+	} else {
+		s.buf = nil
+	}
 }
 
 // Comment writes text as comment lines, which clients ignore, and flushes.
 func (s *Stream) Comment(text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.buf = appendComment(s.buf[:0], text)
-	_, err := s.emitLocked(s.buf, true)
+	b := appendComment(s.buf[:0], text)
+	_, err := s.emitLocked(b, true)
+	s.keep(b)
 	return err
 }
 

@@ -244,3 +244,18 @@ func TestPanickingAdmitHookLosesNoSlot(t *testing.T) {
 		t.Errorf("after the hook panicked: limiter %d, gate %d; want 0, 0", n, active)
 	}
 }
+
+func TestLargeEventBufferIsNotKept(t *testing.T) {
+	g := mustGate(t, NewSSELimiter(0, 0))
+	s := mustAdmit(t, g, "alice")
+	defer s.End()
+	s.Start(newMemTransport())
+	s.Send(Event{Data: "small"})
+	if cap(s.buf) == 0 || cap(s.buf) > maxKeptBuf {
+		t.Errorf("after a small event: kept %d bytes, want a reusable buffer of at most %d", cap(s.buf), maxKeptBuf)
+	}
+	s.Send(Event{Data: strings.Repeat("x", 64<<10)})
+	if cap(s.buf) > maxKeptBuf {
+		t.Errorf("after a 64 KiB event: kept %d bytes, want at most %d", cap(s.buf), maxKeptBuf)
+	}
+}
