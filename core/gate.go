@@ -57,42 +57,19 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 	}
 	var s *Stream
 	if g.lease != nil {
+		s = g.newStream(ctx, key) // the backend may take the slot back at once
+	}
+	release, why, err := g.acquire(ctx, key, s)
+	if why != "" {
+		if s != nil {
+			s.cancel(nil)
+		}
+		return nil, g.refuse(key, why, err)
+	}
+	if s == nil {
 		s = g.newStream(ctx, key)
 	}
-	for attempt := 0; ; attempt++ {
-		var release func()
-		var err error
-		if g.lease != nil {
-			release, err = g.lease.AcquireLease(ctx, key, s.leaseLost)
-		} else {
-			release, err = g.lim.Acquire(key)
-		}
-		if err == nil {
-			if s == nil {
-				s = g.newStream(ctx, key)
-			}
-			s.release = release
-			break
-		}
-		why := refusalReason(err)
-		if g.cfg.dryRun && why != RefusedUnavailable {
-			g.stats.wouldRefuse.Add(1)
-		} else if why == RefusedUnavailable && g.cfg.failOpen {
-			g.stats.failedOpen.Add(1)
-		} else if why == RefusedUserLimit && g.cfg.evict && attempt < 3 && g.evictOldest(ctx, key) {
-			continue
-		} else {
-			if s != nil {
-				s.cancel(nil)
-			}
-			return nil, g.refuse(key, why, err)
-		}
-		if s == nil {
-			s = g.newStream(ctx, key)
-		}
-		s.release = func() {}
-		break
-	}
+	s.release = release
 	if !g.register(s) {
 		s.cancel(nil)
 		s.release()
@@ -102,6 +79,40 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 	g.onAdmit(s)
 	return s, nil
 }
+
+// acquire takes a slot for key, ending the key's oldest stream first when
+// the evict-oldest policy applies. In dry run, and on a limiter failure
+// with fail-open, it admits without a slot what it would have refused. s
+// is the stream to be, needed by lease limiters only.
+func (g *Gate) acquire(ctx context.Context, key string, s *Stream) (func(), Reason, error) {
+	for attempt := 0; ; attempt++ {
+		var release func()
+		var err error
+		if g.lease != nil {
+			release, err = g.lease.AcquireLease(ctx, key, s.leaseLost)
+		} else {
+			release, err = g.lim.Acquire(key)
+		}
+		if err == nil {
+			return release, "", nil
+		}
+		why := refusalReason(err)
+		switch {
+		case g.cfg.dryRun && why != RefusedUnavailable:
+			g.stats.wouldRefuse.Add(1)
+			return noSlot, "", nil
+		case why == RefusedUnavailable && g.cfg.failOpen:
+			g.stats.failedOpen.Add(1)
+			return noSlot, "", nil
+		case why == RefusedUserLimit && g.cfg.evict && attempt < 3 && g.evictOldest(ctx, key):
+			continue
+		}
+		return nil, why, err
+	}
+}
+
+// noSlot is the release of a stream admitted without a slot.
+func noSlot() {}
 
 // onAdmit runs the OnAdmit hook; if it panics, the stream is ended first,
 // so its slot is not lost.
