@@ -83,19 +83,29 @@ func TestClientClosingItsEndIsSeenWithoutAHeartbeat(t *testing.T) {
 	f.Active(0)
 }
 
-// opaqueListener hands fasthttp connections of a type the adapter does not
-// know, so streams on them have no watcher and no write deadline.
-type opaqueListener struct{ net.Listener }
+// wrapListener hands fasthttp every accepted connection wrapped by wrap,
+// as PROXY-protocol and limiting listeners do.
+type wrapListener struct {
+	net.Listener
+	wrap func(net.Conn) net.Conn
+}
 
-type opaqueConn struct{ net.Conn }
-
-func (l opaqueListener) Accept() (net.Conn, error) {
+func (l wrapListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return opaqueConn{c}, nil
+	return l.wrap(c), nil
 }
+
+// opaqueConn is a connection of a type the adapter does not know, so
+// streams on it have no watcher and no write deadline.
+type opaqueConn struct{ net.Conn }
+
+// wrappingConn exposes the connection it wraps through NetConn.
+type wrappingConn struct{ net.Conn }
+
+func (c wrappingConn) NetConn() net.Conn { return c.Conn }
 
 func TestVanishedClientReleasedWithinTwoHeartbeatsByWritesAlone(t *testing.T) {
 	const beat = 300 * time.Millisecond
@@ -106,7 +116,7 @@ func TestVanishedClientReleasedWithinTwoHeartbeatsByWritesAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := serveOn(t, app, opaqueListener{ln})
+	base := serveOn(t, app, wrapListener{ln, func(c net.Conn) net.Conn { return opaqueConn{c} }})
 	conn := openRaw(t, base)
 	f.Active(1)
 	sselimittest.Vanish(conn)
@@ -574,22 +584,6 @@ func TestMountedOnAppAndRouteCountsOnce(t *testing.T) {
 	f.Active(2)
 }
 
-// wrappingListener wraps connections the way PROXY-protocol and limiting
-// listeners do, exposing the one it wraps through NetConn.
-type wrappingListener struct{ net.Listener }
-
-type wrappingConn struct{ net.Conn }
-
-func (c wrappingConn) NetConn() net.Conn { return c.Conn }
-
-func (l wrappingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return wrappingConn{c}, nil
-}
-
 func TestWrappedConnectionKeepsWatcherAndDeadline(t *testing.T) {
 	// The heartbeat is an hour away: only the watcher, which needs the
 	// connection under the wrapper, can see the client go.
@@ -600,7 +594,7 @@ func TestWrappedConnectionKeepsWatcherAndDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := openRaw(t, serveOn(t, app, wrappingListener{ln}))
+	conn := openRaw(t, serveOn(t, app, wrapListener{ln, func(c net.Conn) net.Conn { return wrappingConn{c} }}))
 	f.Active(1)
 	sselimittest.Vanish(conn)
 	f.Active(0)
