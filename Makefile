@@ -12,14 +12,26 @@ MODULES := $(shell sed -n 's|^[[:space:]]*\./||p' go.work)
 
 test: tools fmt-check vet staticcheck race
 
+# Debian packages the tests start for real, each on a free port of 127.0.0.1:
+# chromium (the example apps' pages), redis-server and redis-cli (the
+# cluster-wide limiter, a local Redis Cluster), nginx (the proxy recipe),
+# prometheus and promtool (the metrics), ip and tc (a client that vanishes).
+DEB_TOOLS := chromium:chromium redis-server:redis-server redis-cli:redis-tools \
+	nginx:nginx prometheus:prometheus promtool:prometheus ip:iproute2 tc:iproute2
+
 tools:
 	@command -v $(GOBIN)/staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	@# The end-to-end tests of the example apps drive a real headless Chromium.
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	} || { echo "make test: cannot install chromium (apt-get install -y chromium failed)"; exit 1; }
-	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium is still missing"; exit 1; }
+	@missing=""; for t in $(DEB_TOOLS); do \
+		command -v $${t%%:*} >/dev/null 2>&1 || PATH=$$PATH:/usr/sbin:/sbin command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+			|| { echo "make test: cannot install$$missing (apt-get install failed)"; exit 1; }; \
+	fi
+	@for t in $(DEB_TOOLS); do \
+		PATH=$$PATH:/usr/sbin:/sbin command -v $${t%%:*} >/dev/null 2>&1 || { echo "make test: $${t%%:*} is still missing"; exit 1; }; \
+	done
 
 fmt-check:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

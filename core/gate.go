@@ -12,6 +12,7 @@ import (
 type Gate struct {
 	lim   Limiter
 	lease LeaseLimiter // lim, when it can take slots back
+	caps  CapLimiter   // lim, when it takes a per-user cap with each admission
 	cfg   config
 	stats counters
 
@@ -38,6 +39,7 @@ func NewGate(lim Limiter, opts ...Option) (*Gate, error) {
 		return nil, err
 	}
 	g.lease, _ = lim.(LeaseLimiter)
+	g.caps, _ = lim.(CapLimiter)
 	if g.cfg.evict {
 		g.oldest = make(map[string]*Stream)
 	}
@@ -59,7 +61,7 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 	if g.lease != nil {
 		s = g.newStream(ctx, key) // the backend may take the slot back at once
 	}
-	release, why, err := g.acquire(ctx, key, s)
+	release, why, err := g.acquire(ctx, key, id.UserCap, s)
 	if why != "" {
 		if s != nil {
 			s.cancel(nil)
@@ -80,18 +82,28 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 	return s, nil
 }
 
+// ErrUserCapUnsupported is the cause of the refusal of a request with a
+// per-user cap of its own by a gate whose limiter takes none (neither a
+// CapLimiter nor a LeaseLimiter): answered as a limiter failure.
+var ErrUserCapUnsupported = errors.New("sselimit: the limiter takes no per-user cap with an admission")
+
 // acquire takes a slot for key, ending the key's oldest stream first when
 // the evict-oldest policy applies. In dry run, and on a limiter failure
 // with fail-open, it admits without a slot what it would have refused. s
 // is the stream to be, needed by lease limiters only.
-func (g *Gate) acquire(ctx context.Context, key string, s *Stream) (func(), Reason, error) {
+func (g *Gate) acquire(ctx context.Context, key string, userCap int, s *Stream) (func(), Reason, error) {
 	for attempt := 0; ; attempt++ {
 		var release func()
 		var err error
-		if g.lease != nil {
-			release, err = g.lease.AcquireLease(ctx, key, s.leaseLost)
-		} else {
+		switch {
+		case g.lease != nil:
+			release, err = g.lease.AcquireLease(ctx, key, userCap, s.leaseLost)
+		case userCap == 0:
 			release, err = g.lim.Acquire(key)
+		case g.caps != nil:
+			release, err = g.caps.AcquireCap(key, userCap)
+		default:
+			err = ErrUserCapUnsupported
 		}
 		if err == nil {
 			return release, "", nil

@@ -35,6 +35,11 @@ type Identity struct {
 	KeyErr error
 	// IP is the client address as the framework resolves it.
 	IP string
+	// UserCap is this request's per-user cap, from the adapter's UserCap
+	// option: 0 the limiter's own, > 0 that many streams, NoUserCap none.
+	// A limiter that is not a CapLimiter or LeaseLimiter refuses a request
+	// with a UserCap other than 0 as a limiter failure.
+	UserCap int
 }
 
 // IPKey is the limiter key of requests limited by client address, as passed

@@ -66,12 +66,30 @@ func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 // when the per-user cap is reached, else ErrTooManyConnections when the global
 // cap is reached. A refusal holds nothing of either cap.
 func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
+	return l.acquire(userID, l.maxPerUser)
+}
+
+// AcquireCap is Acquire with maxPerUser as the user's cap for this
+// admission: > 0 that many streams, 0 the limiter's own per-user cap,
+// NoUserCap (or any value < 0) none. It makes *SSELimiter a CapLimiter.
+func (l *SSELimiter) AcquireCap(userID string, maxPerUser int) (release func(), err error) {
+	switch {
+	case maxPerUser == 0:
+		return l.acquire(userID, l.maxPerUser)
+	case maxPerUser < 0:
+		return l.acquire(userID, 0)
+	}
+	return l.acquire(userID, int64(maxPerUser))
+}
+
+// acquire admits userID under a per-user cap of maxPerUser (<= 0: none).
+func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), err error) {
 	// Read-only pre-check: a refusal decided here does atomic loads only,
 	// so a flood of refused requests writes no shared memory.
 	var e *userEntry
 	if v, ok := l.users.Load(userID); ok {
 		e = v.(*userEntry)
-		if l.maxPerUser > 0 && e.n.Load() >= l.maxPerUser {
+		if maxPerUser > 0 && e.n.Load() >= maxPerUser {
 			return nil, ErrTooManyConnectionsForUser
 		}
 	}
@@ -83,7 +101,7 @@ func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
 	// nothing is added and then taken back, so no one sees an over-count.
 	e = l.lockLive(userID, e)
 	switch {
-	case l.maxPerUser > 0 && e.n.Load() >= l.maxPerUser:
+	case maxPerUser > 0 && e.n.Load() >= maxPerUser:
 		err = ErrTooManyConnectionsForUser
 	case !l.addActive():
 		err = ErrTooManyConnections

@@ -16,8 +16,8 @@ type leaseLimiter struct {
 	lost map[string][]func()
 }
 
-func (l *leaseLimiter) AcquireLease(_ context.Context, key string, lost func()) (func(), error) {
-	release, err := l.Acquire(key)
+func (l *leaseLimiter) AcquireLease(_ context.Context, key string, maxPerUser int, lost func()) (func(), error) {
+	release, err := l.AcquireCap(key, maxPerUser)
 	if err == nil {
 		l.mu.Lock()
 		l.lost[key] = append(l.lost[key], lost)
