@@ -9,7 +9,7 @@ import (
 )
 
 var _ = register("StreamHeadersAndCounts", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 2), nil, true)
+	e := start(t, h, h.limiter(t, 10, 2), nil, true)
 	conn := e.c.MustStream("/stream", "alice")
 	for k, want := range map[string]string{
 		"Content-Type":      "text/event-stream",
@@ -33,7 +33,7 @@ var _ = register("StreamHeadersAndCounts", func(t *testing.T, h Harness) {
 })
 
 var _ = register("UserCapRefuses429", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 2), nil, true)
+	e := start(t, h, h.limiter(t, 10, 2), nil, true)
 	e.c.MustStream("/stream", "alice")
 	e.c.MustStream("/stream", "alice")
 	e.refused("/stream", "alice", http.StatusTooManyRequests)
@@ -48,7 +48,7 @@ var _ = register("UserCapRefuses429", func(t *testing.T, h Harness) {
 })
 
 var _ = register("GlobalCapRefuses503", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(2, 5), nil, true)
+	e := start(t, h, h.limiter(t, 2, 5), nil, true)
 	e.c.MustStream("/stream", "alice")
 	e.c.MustStream("/stream", "bob")
 	e.refused("/stream", "carol", http.StatusServiceUnavailable)
@@ -59,7 +59,7 @@ var _ = register("GlobalCapRefuses503", func(t *testing.T, h Harness) {
 })
 
 var _ = register("ClientAddressIsTheDefaultIdentity", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, false)
+	e := start(t, h, h.limiter(t, 10, 1), nil, false)
 	conn, _, _, err := e.c.Open("/stream", "alice")
 	if err != nil || conn == nil {
 		t.Fatalf("first stream: %v", err)
@@ -79,7 +79,7 @@ var _ = register("ClientAddressIsTheDefaultIdentity", func(t *testing.T, h Harne
 })
 
 var _ = register("BadIdentitiesAreRefusedBeforeTheLimiter", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 5), nil, true)
+	e := start(t, h, h.limiter(t, 10, 5), nil, true)
 	for _, tc := range []struct {
 		name, user string
 		status     int
@@ -103,7 +103,7 @@ var _ = register("BadIdentitiesAreRefusedBeforeTheLimiter", func(t *testing.T, h
 })
 
 var _ = register("EmptyKeyFallsBackToClientAddress", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithEmptyKey(sselimit.FallbackToIP))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithEmptyKey(sselimit.FallbackToIP))
 	conn := e.c.MustStream("/stream", "")
 	_ = conn
 	e.Active(1)

@@ -46,7 +46,7 @@ const drainStreams = 1000
 
 var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 	const window = 10 * time.Second
-	e := start(t, h, sselimit.NewSSELimiter(0, 0), nil, true, sselimit.WithDrainWindow(window))
+	e := start(t, h, h.limiter(t, 0, 0), nil, true, sselimit.WithDrainWindow(window))
 	lingerID := fmt.Sprintf("%s-%p", t.Name(), e)
 	lingerer := e.c.MustStream("/stream?mode=linger&id="+lingerID, "lingerer")
 
@@ -133,7 +133,7 @@ var _ = register("DrainThousandStreams", func(t *testing.T, h Harness) {
 })
 
 var _ = register("DrainReportsWhatRemains", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	e := start(t, h, h.limiter(t, 10, 1), nil, true)
 	lingerID := fmt.Sprintf("%s-%p", t.Name(), e)
 	conn := e.c.MustStream("/stream?mode=linger&id="+lingerID, "alice")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,7 +11,7 @@ import (
 )
 
 var _ = register("EvictOldestReplacesTheUsersOldestStream", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithEvictOldest())
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithEvictOldest())
 	old := e.c.MustStream("/stream", "alice")
 	e.c.MustStream("/stream", "alice")
 	closeFrame(t, old, sselimit.ReasonReplaced)
@@ -27,7 +27,7 @@ var _ = register("EvictOldestReplacesTheUsersOldestStream", func(t *testing.T, h
 })
 
 var _ = register("SoftRefusalLetsEventSourceRetry", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithSoftRefusal())
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithSoftRefusal())
 	e.c.MustStream("/stream", "alice")
 	conn, resp, body, err := e.c.Open("/stream", "alice")
 	if err != nil || conn == nil {
@@ -48,7 +48,7 @@ var _ = register("SoftRefusalLetsEventSourceRetry", func(t *testing.T, h Harness
 })
 
 var _ = register("MaxLifetimeEndsStreams", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithMaxLifetime(200*time.Millisecond, 100*time.Millisecond))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithMaxLifetime(200*time.Millisecond, 100*time.Millisecond))
 	conn := e.c.MustStream("/stream", "alice")
 	closeFrame(t, conn, sselimit.ReasonMaxLifetime)
 	if _, err := conn.Next(); err != io.EOF {
@@ -61,7 +61,7 @@ var _ = register("MaxLifetimeEndsStreams", func(t *testing.T, h Harness) {
 })
 
 var _ = register("DryRunAdmitsAndCounts", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithDryRun())
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithDryRun())
 	for range 3 {
 		e.c.MustStream("/stream", "alice")
 	}

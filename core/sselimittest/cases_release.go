@@ -11,7 +11,7 @@ import (
 )
 
 var _ = register("ReleaseOnHandlerReturn", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	e := start(t, h, h.limiter(t, 10, 1), nil, true)
 	conn := e.c.MustStream("/stream?mode=return&n=3", "alice")
 	for i := range 3 {
 		ev, err := conn.Next()
@@ -30,7 +30,7 @@ var _ = register("ReleaseOnHandlerReturn", func(t *testing.T, h Harness) {
 })
 
 var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	e := start(t, h, h.limiter(t, 10, 1), nil, true)
 	if conn, _, _, err := e.c.Open("/stream?mode=panic", "alice"); err == nil && conn != nil {
 		io.Copy(io.Discard, conn.Resp.Body)
 	}
@@ -48,7 +48,7 @@ var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harn
 
 var _ = register("QuietStreamOutlivesItsWriteTimeout", func(t *testing.T, h Harness) {
 	const writeTimeout = 100 * time.Millisecond
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithWriteTimeout(writeTimeout))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithWriteTimeout(writeTimeout))
 	id := fmt.Sprintf("%s-%p", t.Name(), e)
 	conn := e.c.MustStream("/stream?mode=quiet&id="+id, "alice")
 	// The stimulus is time itself: the stream stays quiet for several
@@ -62,7 +62,7 @@ var _ = register("QuietStreamOutlivesItsWriteTimeout", func(t *testing.T, h Harn
 })
 
 var _ = register("ReleaseOnClientDisconnect", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true)
+	e := start(t, h, h.limiter(t, 10, 1), nil, true)
 	conn := e.c.MustStream("/stream", "alice")
 	e.Active(1)
 	conn.Close()
@@ -71,7 +71,7 @@ var _ = register("ReleaseOnClientDisconnect", func(t *testing.T, h Harness) {
 })
 
 var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithWriteTimeout(200*time.Millisecond))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithWriteTimeout(200*time.Millisecond))
 	conn := e.c.MustStream("/stream?mode=flood", "alice")
 	_ = conn // held open and never read again: only the write deadline can find it
 	e.Active(0)
@@ -83,7 +83,7 @@ var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) 
 // must find it.
 var _ = register("ReleaseVanishedClientWithinTwoHeartbeats", func(t *testing.T, h Harness) {
 	const beat = 300 * time.Millisecond
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(beat))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithHeartbeat(beat))
 	raw := OpenRaw(t, e.c.Base, "/stream", "alice")
 	e.Active(1)
 	Vanish(raw)
@@ -95,7 +95,7 @@ var _ = register("ReleaseVanishedClientWithinTwoHeartbeats", func(t *testing.T, 
 })
 
 var _ = register("HeartbeatOnSilentStream", func(t *testing.T, h Harness) {
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(50*time.Millisecond))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithHeartbeat(50*time.Millisecond))
 	conn := e.c.MustStream("/stream", "alice")
 	for range 2 {
 		line, err := conn.ReadLine()

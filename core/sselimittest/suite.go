@@ -17,6 +17,10 @@ type Harness struct {
 	// cfg, and returns the base URL ("http://127.0.0.1:PORT"). The server
 	// must stop in a t.Cleanup.
 	Start func(t *testing.T, cfg Config) string
+	// Backend makes each case's limiter; nil means Memory. Cases that need
+	// a limiter of their own kind (one failing, or taking slots back) use
+	// it whatever the backend.
+	Backend Backend
 }
 
 // Config is how the suite wants one server configured.
@@ -73,7 +77,7 @@ type env struct {
 
 // start builds a gate over lim (or over base, when not nil) with opts and
 // starts h's server on it.
-func start(t *testing.T, h Harness, lim *sselimit.SSELimiter, base sselimit.Limiter, userKey bool, opts ...sselimit.Option) *env {
+func start(t *testing.T, h Harness, lim Limiter, base sselimit.Limiter, userKey bool, opts ...sselimit.Option) *env {
 	if base == nil {
 		base = lim
 	}

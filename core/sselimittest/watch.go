@@ -15,7 +15,7 @@ const WaitLimit = 30 * time.Second
 // Watch is a gate whose admissions, refusals and releases a test can wait
 // for, instead of sleeping.
 type Watch struct {
-	Lim     *sselimit.SSELimiter
+	Lim     Limiter
 	Gate    *sselimit.Gate
 	t       testing.TB
 	changed chan struct{}
@@ -24,13 +24,13 @@ type Watch struct {
 // NewWatch makes a gate over lim with opts. Its hooks call those in hooks,
 // then wake the Watch. Its cleanup, registered now and so run after the
 // test's servers have stopped, fails the test if any slot is left.
-func NewWatch(t testing.TB, lim *sselimit.SSELimiter, hooks sselimit.Hooks, opts ...sselimit.Option) *Watch {
+func NewWatch(t testing.TB, lim Limiter, hooks sselimit.Hooks, opts ...sselimit.Option) *Watch {
 	return newWatch(t, lim, lim, hooks, opts...)
 }
 
 // newWatch is NewWatch with the gate over base, a limiter wrapping lim or
 // standing in for it.
-func newWatch(t testing.TB, lim *sselimit.SSELimiter, base sselimit.Limiter, hooks sselimit.Hooks, opts ...sselimit.Option) *Watch {
+func newWatch(t testing.TB, lim Limiter, base sselimit.Limiter, hooks sselimit.Hooks, opts ...sselimit.Option) *Watch {
 	w := &Watch{Lim: lim, t: t, changed: make(chan struct{}, 1)}
 	notify := func() {
 		select {
