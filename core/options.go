@@ -52,8 +52,9 @@ func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbea
 // that stops reading is found and released once a write blocks that long.
 func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
-// WithRetryAfter sets the delay refusals advise: base plus a random part of
-// jitter, sent as Retry-After in whole seconds, at least 1 (default 2s+3s).
+// WithRetryAfter sets the delay refusals and close frames advise: whole
+// seconds drawn uniformly from base to base+jitter, each rounded up to a
+// whole second (default 2s+3s: 2, 3, 4 or 5 seconds).
 func WithRetryAfter(base, jitter time.Duration) Option {
 	return func(c *config) { c.retryAfter, c.retryJitter = base, jitter }
 }

@@ -2,6 +2,7 @@ package sselimit
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -179,11 +180,32 @@ func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
 	return r
 }
 
-// retryAfter is the configured base plus jitter, rounded up to whole seconds.
+// retryAfter draws the delay refusals and close frames advise: a whole
+// number of seconds, uniformly from the base to the base plus the jitter,
+// both rounded up to whole seconds (so a base of 2s and a jitter of 3s give
+// 2, 3, 4 or 5 seconds). The base is positive, so the delay is at least 1s.
 func (g *Gate) retryAfter() time.Duration {
-	d := g.cfg.retryAfter
-	if j := g.cfg.retryJitter; j > 0 {
-		d += rand.N(j + 1)
+	lo := ceilSeconds(g.cfg.retryAfter)
+	hi := ceilSeconds(addSaturated(g.cfg.retryAfter, g.cfg.retryJitter))
+	if hi > lo {
+		lo += rand.N(hi - lo + 1)
 	}
-	return (d + time.Second - 1).Truncate(time.Second)
+	return time.Duration(lo) * time.Second
+}
+
+// ceilSeconds is d in whole seconds, rounded up.
+func ceilSeconds(d time.Duration) int64 {
+	s := int64(d / time.Second)
+	if d%time.Second > 0 {
+		s++
+	}
+	return s
+}
+
+// addSaturated is a+b for non-negative durations, at most the largest one.
+func addSaturated(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -1,0 +1,147 @@
+package sselimit
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRetryAfterCoversItsRange(t *testing.T) {
+	tests := []struct {
+		base, jitter time.Duration
+		lo, hi       int64 // whole seconds, both drawn
+	}{
+		{DefaultRetryAfter, DefaultRetryJitter, 2, 5},
+		{time.Second, 0, 1, 1},
+		{500 * time.Millisecond, 0, 1, 1},
+		{1500 * time.Millisecond, 2 * time.Second, 2, 4},
+		{2 * time.Second, 500 * time.Millisecond, 2, 3},
+		{time.Millisecond, time.Second, 1, 2},
+	}
+	for _, tt := range tests {
+		g, err := NewGate(NewSSELimiter(1, 1), WithRetryAfter(tt.base, tt.jitter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]int{}
+		for range 10_000 {
+			d := g.retryAfter()
+			if d%time.Second != 0 {
+				t.Fatalf("base %v jitter %v: retryAfter() = %v, want whole seconds", tt.base, tt.jitter, d)
+			}
+			seen[int64(d/time.Second)]++
+		}
+		for s := range seen {
+			if s < tt.lo || s > tt.hi {
+				t.Errorf("base %v jitter %v: drew %ds, want %d..%ds", tt.base, tt.jitter, s, tt.lo, tt.hi)
+			}
+		}
+		for s := tt.lo; s <= tt.hi; s++ {
+			if seen[s] == 0 {
+				t.Errorf("base %v jitter %v: %ds never drawn in 10,000 draws (%v), want every second in %d..%d", tt.base, tt.jitter, s, seen, tt.lo, tt.hi)
+			}
+		}
+	}
+}
+
+// Over a real socket, a soft refusal's Retry-After and its close frame's
+// retry_ms and retry: field name the same delay, and the delays seen cover
+// the documented default range, base included.
+func TestRefusalRetryAgreesOverHTTP(t *testing.T) {
+	for _, soft := range []bool{false, true} {
+		lim := NewSSELimiter(10, 1)
+		holder, err := lim.Acquire("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := []Option{}
+		if soft {
+			opts = append(opts, WithSoftRefusal())
+		}
+		g, err := NewGate(lim, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyFunc := WithKeyFunc(func(r *http.Request) (string, error) { return r.Header.Get("X-User"), nil })
+		srv := httptest.NewServer(Middleware(g, keyFunc)(http.NotFoundHandler()))
+		seen := map[int]bool{}
+		for range 200 {
+			header, retryMS, retryField := refusedOver(t, srv.URL, soft)
+			secs, err := strconv.Atoi(header)
+			if err != nil {
+				t.Fatalf("soft %t: Retry-After %q, want whole seconds", soft, header)
+			}
+			if soft && (retryMS != secs*1000 || retryField != secs*1000) {
+				t.Fatalf("soft refusal: Retry-After %ds, close frame retry_ms %d and retry: %d, want all equal", secs, retryMS, retryField)
+			}
+			seen[secs] = true
+		}
+		srv.Close()
+		holder()
+		for s := range seen {
+			if s < 2 || s > 5 {
+				t.Errorf("soft %t: Retry-After %ds, want 2..5", soft, s)
+			}
+		}
+		for s := 2; s <= 5; s++ {
+			if !seen[s] {
+				t.Errorf("soft %t: Retry-After %ds never seen in 200 refusals (%v), want every second in 2..5", soft, s, seen)
+			}
+		}
+	}
+}
+
+// refusedOver requests url as alice, who is at her cap, and returns the
+// Retry-After header and, for a soft refusal, the close frame's retry_ms
+// and retry: field.
+func refusedOver(t *testing.T, url string, soft bool) (header string, retryMS, retryField int) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-User", "alice")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := http.StatusTooManyRequests
+	if soft {
+		want = http.StatusOK
+	}
+	if resp.StatusCode != want {
+		t.Fatalf("status %d, want %d (body %q)", resp.StatusCode, want, body)
+	}
+	header = resp.Header.Get("Retry-After")
+	if !soft {
+		return header, 0, 0
+	}
+	for line := range strings.Lines(string(body)) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "data: "):
+			var data struct {
+				RetryMS int `json:"retry_ms"`
+			}
+			if err := json.Unmarshal([]byte(line[len("data: "):]), &data); err != nil {
+				t.Fatalf("close frame data %q: %v", line, err)
+			}
+			retryMS = data.RetryMS
+		case strings.HasPrefix(line, "retry: "):
+			if retryField, err = strconv.Atoi(line[len("retry: "):]); err != nil {
+				t.Fatalf("close frame %q: %v", line, err)
+			}
+		}
+	}
+	return header, retryMS, retryField
+}
