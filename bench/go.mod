@@ -1,11 +1,11 @@
 module github.com/sselimit/sselimit/bench
 
-go 1.26
+go 1.25.0
 
 replace github.com/sselimit/sselimit/core => ../core
 
 require (
-	github.com/sselimit/sselimit/core v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/core v0.1.0
 	golang.org/x/sync v0.22.0
 )
 
@@ -23,7 +23,7 @@ require (
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
-	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/gofiber/fiber/v2 v2.52.12
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/compress v1.17.9 // indirect
@@ -40,9 +40,9 @@ require (
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
-	github.com/sselimit/sselimit/echo v0.0.0-00010101000000-000000000000
-	github.com/sselimit/sselimit/fiber v0.0.0-00010101000000-000000000000
-	github.com/sselimit/sselimit/gin v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/echo v0.1.0
+	github.com/sselimit/sselimit/fiber v0.1.0
+	github.com/sselimit/sselimit/gin v0.1.0
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

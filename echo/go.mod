@@ -1,12 +1,12 @@
 module github.com/sselimit/sselimit/echo
 
-go 1.26
+go 1.25.0
 
 replace github.com/sselimit/sselimit/core => ../core
 
 require (
 	github.com/labstack/echo/v4 v4.16.0
-	github.com/sselimit/sselimit/core v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/core v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

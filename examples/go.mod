@@ -1,6 +1,6 @@
 module github.com/sselimit/sselimit/examples
 
-go 1.26
+go 1.25.0
 
 replace (
 	github.com/sselimit/sselimit/core => ../core
@@ -12,12 +12,12 @@ replace (
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
-	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/gofiber/fiber/v2 v2.52.12
 	github.com/labstack/echo/v4 v4.16.0
-	github.com/sselimit/sselimit/core v0.0.0-00010101000000-000000000000
-	github.com/sselimit/sselimit/echo v0.0.0-00010101000000-000000000000
-	github.com/sselimit/sselimit/fiber v0.0.0-00010101000000-000000000000
-	github.com/sselimit/sselimit/gin v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/core v0.1.0
+	github.com/sselimit/sselimit/echo v0.1.0
+	github.com/sselimit/sselimit/fiber v0.1.0
+	github.com/sselimit/sselimit/gin v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -1,13 +1,14 @@
 module github.com/sselimit/sselimit/fiber
 
-go 1.26
+go 1.25.0
 
 replace github.com/sselimit/sselimit/core => ../core
 
 require (
-	github.com/gofiber/fiber/v2 v2.52.15
-	github.com/sselimit/sselimit/core v0.0.0-00010101000000-000000000000
+	github.com/gofiber/fiber/v2 v2.52.12
+	github.com/sselimit/sselimit/core v0.1.0
 	github.com/valyala/fasthttp v1.51.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (
@@ -20,6 +21,5 @@ require (
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/sys v0.28.0 // indirect
 )

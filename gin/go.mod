@@ -1,12 +1,12 @@
 module github.com/sselimit/sselimit/gin
 
-go 1.26
+go 1.25.0
 
 replace github.com/sselimit/sselimit/core => ../core
 
 require (
 	github.com/gin-gonic/gin v1.12.0
-	github.com/sselimit/sselimit/core v0.0.0-00010101000000-000000000000
+	github.com/sselimit/sselimit/core v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
