@@ -15,6 +15,7 @@ type Gate struct {
 	caps  CapLimiter   // lim, when it takes a per-user cap with each admission
 	cfg   config
 	stats counters
+	sched scheduler
 
 	draining atomic.Bool
 

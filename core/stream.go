@@ -24,15 +24,18 @@ type Stream struct {
 	cancel  context.CancelCauseFunc
 	closing atomic.Pointer[closing] // set once, by the first stop
 
-	mu     sync.Mutex // held for every write to t
-	t      Transport
-	ended  bool
-	broken bool // a write failed: the client is gone
-	tail   tail // where the bytes written so far stop
-	wrote  bool // written since the last heartbeat tick
-	buf    []byte
-	beat   *time.Timer
-	life   *time.Timer
+	mu        sync.Mutex // held for every write to t
+	t         Transport
+	ended     bool
+	broken    bool // a write failed: the client is gone
+	tail      tail // where the bytes written so far stop
+	unflushed bool // written since the last flush
+	buf       []byte
+	lastFlush atomic.Int64 // when bytes last reached the client, on the scheduler's clock
+
+	// Guarded by gate.sched.mu.
+	beatAt, lifeAt int64 // next heartbeat and end of life; 0: none
+	slot           int32 // place in the scheduler's heap, plus one; 0: none
 
 	// Guarded by gate.mu.
 	prev, next, nextOfKey *Stream
@@ -93,15 +96,18 @@ func (s *Stream) Start(t Transport) {
 	}
 	s.t = t
 	s.emitLocked(nil, true)
+	now := monoNow()
+	s.lastFlush.Store(now)
 	cfg := &s.gate.cfg
-	s.beat = time.AfterFunc(cfg.heartbeat, s.heartbeat)
+	var lifeAt int64
 	if cfg.maxLifetime > 0 {
 		d := cfg.maxLifetime
 		if cfg.lifetimeJitter > 0 {
 			d += rand.N(cfg.lifetimeJitter)
 		}
-		s.life = time.AfterFunc(d, s.expire)
+		lifeAt = now + int64(d)
 	}
+	s.gate.sched.schedule(s, now+int64(cfg.heartbeat), lifeAt)
 }
 
 // Send writes ev and flushes it.

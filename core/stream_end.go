@@ -22,10 +22,13 @@ func (s *Stream) emitLocked(p []byte, flush bool) (int, error) {
 	if len(p) > 0 {
 		n, err = s.t.Write(p)
 		s.tail = s.tail.after(p[:n])
-		s.wrote = true
+		s.unflushed = s.unflushed || n > 0
 	}
 	if err == nil && flush {
-		err = s.t.Flush()
+		if err = s.t.Flush(); err == nil && s.unflushed {
+			s.unflushed = false
+			s.lastFlush.Store(monoNow())
+		}
 	}
 	if err != nil {
 		s.fail(err)
@@ -43,21 +46,27 @@ func (s *Stream) fail(err error) {
 	s.cancel(errors.Join(errClientGone, err))
 }
 
-// heartbeat runs on its timer's goroutine: it writes a comment line when
-// the stream has been silent for a whole interval, at a line boundary.
+// heartbeat runs on a goroutine of its own, started by the scheduler: it
+// writes a comment line if nothing reached the client for a whole
+// interval, at a line boundary, and schedules the next one an interval
+// after the last flush.
 func (s *Stream) heartbeat() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended || s.broken {
 		return
 	}
-	if !s.wrote && s.tail != inLine {
+	interval := int64(s.gate.cfg.heartbeat)
+	if s.tail != inLine && s.lastFlush.Load()+interval <= monoNow() {
 		if _, err := s.emitLocked(heartbeatLine, true); err != nil {
 			return
 		}
 	}
-	s.wrote = false
-	s.beat.Reset(s.gate.cfg.heartbeat)
+	next := s.lastFlush.Load() + interval
+	if now := monoNow(); next <= now {
+		next = now + interval // inside a line: nothing may be written yet
+	}
+	s.gate.sched.setBeat(s, next)
 }
 
 func (s *Stream) expire() {
@@ -112,11 +121,8 @@ func (s *Stream) End() {
 		_ = s.t.SetWriteDeadline(time.Now().Add(s.gate.cfg.writeTimeout))
 	}
 	s.ended = true
-	if s.beat != nil {
-		s.beat.Stop()
-	}
-	if s.life != nil {
-		s.life.Stop()
+	if s.t != nil {
+		s.gate.sched.remove(s)
 	}
 	s.buf = nil
 	s.mu.Unlock()

@@ -129,7 +129,7 @@ func TestHeartbeatOnlyAtLineBoundaries(t *testing.T) {
 	// Several intervals pass; none may write inside the half line.
 	for range 3 {
 		s.mu.Lock()
-		s.wrote = false
+		s.lastFlush.Store(monoNow() - int64(time.Hour))
 		s.mu.Unlock()
 		s.heartbeat()
 	}
