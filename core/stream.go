@@ -95,6 +95,7 @@ func (s *Stream) Start(t Transport) {
 		return
 	}
 	s.t = t
+	s.boundUnacknowledged()
 	s.emitLocked(nil, true)
 	now := monoNow()
 	s.lastFlush.Store(now)

@@ -1,0 +1,88 @@
+package sselimit_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"syscall"
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+)
+
+// userTimeout reads TCP_USER_TIMEOUT, in milliseconds, from the TCP
+// connection under c.
+func userTimeout(t *testing.T, c net.Conn) int {
+	t.Helper()
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms int
+	var gerr error
+	if err := raw.Control(func(fd uintptr) {
+		ms, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, 0x12)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gerr != nil {
+		t.Fatalf("getsockopt TCP_USER_TIMEOUT: %v", gerr)
+	}
+	return ms
+}
+
+func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
+	const heartbeat, writeTimeout = 500 * time.Millisecond, time.Second
+	for _, tc := range []struct {
+		name        string
+		tls         bool
+		connContext bool
+		want        int
+	}{
+		{"TCP", false, true, 1500},
+		{"TLS", true, true, 1500},
+		{"WithoutConnContext", false, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(10, 10), sselimit.Hooks{},
+				sselimit.WithHeartbeat(heartbeat), sselimit.WithWriteTimeout(writeTimeout))
+			srv := httptest.NewUnstartedServer(sselimit.Middleware(w.Gate)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				s := sselimit.StreamFromContext(r.Context())
+				if s.Send(sselimit.Event{Name: "hello"}) == nil {
+					<-s.Context().Done()
+				}
+			})))
+			conns := make(chan net.Conn, 1)
+			srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+				conns <- c // a hook of the app's own, chained with ConnContext
+				if tc.connContext {
+					return sselimit.ConnContext(ctx, c)
+				}
+				return ctx
+			}
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			sselimittest.ReadHello(t, bufio.NewReader(resp.Body))
+			if got := userTimeout(t, <-conns); got != tc.want {
+				t.Errorf("TCP_USER_TIMEOUT of a streaming connection: got %dms, want %dms", got, tc.want)
+			}
+		})
+	}
+}
