@@ -7,28 +7,18 @@
 package main
 
 import (
-	"flag"
 	"log"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	sselimit "github.com/sselimit/sselimit/core"
 	sselimitecho "github.com/sselimit/sselimit/echo"
 	"github.com/sselimit/sselimit/examples/demo"
 )
 
 func main() {
-	addr := flag.String("addr", ":8080", "address to listen on")
-	maxTotal := flag.Int("max-total", 100, "streams open at once in total (0: no cap)")
-	maxPerUser := flag.Int("max-per-user", 3, "streams open at once per user (0: no cap)")
-	flag.Parse()
-
-	lim := sselimit.NewSSELimiter(*maxTotal, *maxPerUser)
-	// A request without a user is limited by its client IP.
-	gate, err := sselimit.NewGate(lim, sselimit.WithEmptyKey(sselimit.FallbackToIP))
+	app, err := demo.New(demo.ParseFlags())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -36,36 +26,41 @@ func main() {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.Recover())
-	// Served directly, not behind a proxy: the client IP is the peer's
-	// address, never a header the client could forge.
+	// The client IP is the peer's address, never a header a client could
+	// forge, unless the peer is a proxy named by -trusted-proxy: then it
+	// is the address that proxy puts in its X-Real-IP header.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.GET("/", func(c echo.Context) error {
-		return c.HTMLBlob(http.StatusOK, demo.Page)
-	})
-	e.GET("/stats", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, demo.NewStats(lim, gate, *maxTotal, *maxPerUser))
-	})
+	if nets := app.TrustedNets(); len(nets) > 0 {
+		// Echo trusts loopback, link-local and private peers unless told
+		// otherwise: only the proxies named are trusted.
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range nets {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromRealIPHeader(trust...)
+	}
+	for _, rt := range app.Routes() {
+		e.GET(rt.Path, echo.WrapHandler(rt.Handler))
+	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
 	// middleware verified (sselimitecho.FromContext).
 	limit := sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
-		Gate: gate,
+		Gate: app.Gate,
 		IdentifierExtractor: func(c echo.Context) (string, error) {
 			return c.QueryParam("user"), nil
 		},
 	})
 	e.GET("/events", func(c echo.Context) error {
-		demo.Ticks(sselimitecho.Stream(c))
+		app.Ticks(sselimitecho.Stream(c), demo.LastEventID(c.Request().Header.Get("Last-Event-ID"), c.QueryParam("lastEventId")))
 		return nil
 	}, limit)
+	e.Match(demo.NotGET, "/events", echo.WrapHandler(http.HandlerFunc(demo.MethodNotAllowed)))
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
+	ln := app.Listen()
 	e.Listener = ln
 	// No WriteTimeout: it would cut every stream; the gate bounds each write.
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	// On SIGINT or SIGTERM: gate.Drain, then e.Shutdown.
-	demo.Serve(ln, gate, func() error { return e.Start("") }, e.Shutdown)
+	app.Serve(ln, func() error { return e.Start("") }, e.Shutdown)
 }

@@ -7,11 +7,11 @@
 package main
 
 import (
-	"flag"
 	"log"
-	"net"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/examples/demo"
@@ -19,48 +19,45 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", ":8080", "address to listen on")
-	maxTotal := flag.Int("max-total", 100, "streams open at once in total (0: no cap)")
-	maxPerUser := flag.Int("max-per-user", 3, "streams open at once per user (0: no cap)")
-	flag.Parse()
-
-	lim := sselimit.NewSSELimiter(*maxTotal, *maxPerUser)
-	// A request without a user is limited by its client IP.
-	gate, err := sselimit.NewGate(lim, sselimit.WithEmptyKey(sselimit.FallbackToIP))
+	app, err := demo.New(demo.ParseFlags())
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	// Fiber's defaults take the client IP from the connection, never from
-	// a header the client could forge.
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(recover.New())
-	app.Get("/", func(c *fiber.Ctx) error {
-		c.Type("html", "utf-8")
-		return c.Send(demo.Page)
-	})
-	app.Get("/stats", func(c *fiber.Ctx) error {
-		return c.JSON(demo.NewStats(lim, gate, *maxTotal, *maxPerUser))
-	})
+	cfg := fiber.Config{DisableStartupMessage: true}
+	// The client IP is the peer's address, never a header a client could
+	// forge, unless the peer is a proxy named by -trusted-proxy: then it
+	// is the address that proxy puts in its X-Real-IP header.
+	if cidrs := app.TrustedCIDRs(); len(cidrs) > 0 {
+		cfg.EnableTrustedProxyCheck, cfg.TrustedProxies = true, cidrs
+		cfg.ProxyHeader, cfg.EnableIPValidation = demo.ProxyHeader, true
+	}
+	f := fiber.New(cfg)
+	f.Use(recover.New())
+	for _, rt := range app.Routes() {
+		f.Add(fiber.MethodGet, rt.Path, adaptor.HTTPHandler(rt.Handler))
+	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
 	// middleware verified (sselimitfiber.KeyFromLocals).
 	limit := sselimitfiber.New(sselimitfiber.Config{
-		Gate: gate,
+		Gate: app.Gate,
 		KeyGenerator: func(c *fiber.Ctx) (string, error) {
 			return c.Query("user"), nil
 		},
 	})
-	// The stream runs after the handler returns, when Fiber sends the
-	// response's body: Ticks must not touch c.
-	app.Get("/events", limit, func(c *fiber.Ctx) error {
-		return sselimitfiber.Stream(c, demo.Ticks)
+	// GET only: Fiber's Get would answer HEAD with the same handlers. The
+	// stream runs after the handler returns, when Fiber sends the
+	// response's body, so it must not touch c: what it needs is copied.
+	f.Add(fiber.MethodGet, "/events", limit, func(c *fiber.Ctx) error {
+		last := strings.Clone(demo.LastEventID(c.Get("Last-Event-ID"), c.Query("lastEventId")))
+		return sselimitfiber.Stream(c, func(s *sselimit.Stream) { app.Ticks(s, last) })
 	})
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
+	for _, m := range demo.NotGET {
+		f.Add(m, "/events", adaptor.HTTPHandlerFunc(demo.MethodNotAllowed))
 	}
-	// On SIGINT or SIGTERM: gate.Drain, then app.ShutdownWithContext.
-	demo.Serve(ln, gate, func() error { return app.Listener(ln) }, app.ShutdownWithContext)
+
+	ln := app.Listen()
+	// On SIGINT or SIGTERM: gate.Drain, then f.ShutdownWithContext.
+	app.Serve(ln, func() error { return f.Listener(ln) }, f.ShutdownWithContext)
 }

@@ -7,60 +7,49 @@
 package main
 
 import (
-	"flag"
 	"log"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/examples/demo"
 	sselimitgin "github.com/sselimit/sselimit/gin"
 )
 
 func main() {
-	addr := flag.String("addr", ":8080", "address to listen on")
-	maxTotal := flag.Int("max-total", 100, "streams open at once in total (0: no cap)")
-	maxPerUser := flag.Int("max-per-user", 3, "streams open at once per user (0: no cap)")
-	flag.Parse()
-
-	lim := sselimit.NewSSELimiter(*maxTotal, *maxPerUser)
-	// A request without a user is limited by its client IP.
-	gate, err := sselimit.NewGate(lim, sselimit.WithEmptyKey(sselimit.FallbackToIP))
+	app, err := demo.New(demo.ParseFlags())
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	r := gin.New()
 	r.Use(gin.Recovery())
-	// Served directly, not behind a proxy: the client IP is the peer's
-	// address, never a header the client could forge.
-	if err := r.SetTrustedProxies(nil); err != nil {
+	// The client IP is the peer's address, never a header a client could
+	// forge, unless the peer is a proxy named by -trusted-proxy: then it
+	// is the address that proxy puts in its X-Real-IP header.
+	if err := r.SetTrustedProxies(app.TrustedCIDRs()); err != nil {
 		log.Fatal(err)
 	}
-	r.GET("/", func(c *gin.Context) {
-		c.Data(http.StatusOK, "text/html; charset=utf-8", demo.Page)
-	})
-	r.GET("/stats", func(c *gin.Context) {
-		c.JSON(http.StatusOK, demo.NewStats(lim, gate, *maxTotal, *maxPerUser))
-	})
+	r.RemoteIPHeaders = []string{demo.ProxyHeader}
+	for _, rt := range app.Routes() {
+		r.GET(rt.Path, gin.WrapH(rt.Handler))
+	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
 	// middleware verified (sselimitgin.KeyFromContext).
-	limit := sselimitgin.New(gate, sselimitgin.WithKeyFunc(func(c *gin.Context) (string, error) {
+	limit := sselimitgin.New(app.Gate, sselimitgin.WithKeyFunc(func(c *gin.Context) (string, error) {
 		return c.Query("user"), nil
 	}))
 	r.GET("/events", limit, func(c *gin.Context) {
-		demo.Ticks(sselimitgin.Stream(c))
+		app.Ticks(sselimitgin.Stream(c), demo.LastEventID(c.GetHeader("Last-Event-ID"), c.Query("lastEventId")))
 	})
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
+	for _, m := range demo.NotGET {
+		r.Handle(m, "/events", gin.WrapF(demo.MethodNotAllowed))
 	}
+
+	ln := app.Listen()
 	// No WriteTimeout: it would cut every stream; the gate bounds each write.
 	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	// On SIGINT or SIGTERM: gate.Drain, then srv.Shutdown.
-	demo.Serve(ln, gate, func() error { return srv.Serve(ln) }, srv.Shutdown)
+	app.Serve(ln, func() error { return srv.Serve(ln) }, srv.Shutdown)
 }

@@ -1,0 +1,50 @@
+package examples_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+)
+
+func TestGinEventsMethods(t *testing.T)   { testEventsMethods(t, "gin") }
+func TestEchoEventsMethods(t *testing.T)  { testEventsMethods(t, "echo") }
+func TestFiberEventsMethods(t *testing.T) { testEventsMethods(t, "fiber") }
+
+// testEventsMethods checks that /events answers every method but GET with
+// 405 and "Allow: GET", the same on every app, without asking the limiter.
+func testEventsMethods(t *testing.T, name string) {
+	srv := startApp(t, buildApp(t, name), "-addr", "127.0.0.1:0", "-max-per-user", "1")
+	const wantBody = "405 method not allowed: /events answers GET only\n"
+	for _, method := range []string{"HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"} {
+		req, err := http.NewRequest(method, srv.url+"/events", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := clientFrom("127.0.0.1").Do(req)
+		if err != nil {
+			t.Fatalf("%s /events: %v", method, err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatalf("%s /events: reading the body: %v", method, err)
+		}
+		want := wantBody
+		if method == http.MethodHead {
+			want = ""
+		}
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET" || string(body) != want {
+			t.Errorf("%s /events: %s, Allow %q, body %q; want 405, Allow \"GET\", body %q",
+				method, res.Status, res.Header.Get("Allow"), body, want)
+		}
+	}
+	st := srv.stats(t)
+	for reason, n := range st.Refused {
+		if n != 0 {
+			t.Errorf("/stats: %d refusals for %s, want none", n, reason)
+		}
+	}
+	if res := openEvents(t, srv.url+"/events", "127.0.0.1"); res.StatusCode != http.StatusOK {
+		t.Errorf("GET /events after the other methods: %s, want 200 (no slot taken)", res.Status)
+	}
+}
