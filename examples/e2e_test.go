@@ -108,4 +108,3 @@ func testApp(t *testing.T, name string) {
 		t.Errorf("the app's log does not report the drain:\n%s", out)
 	}
 }
-

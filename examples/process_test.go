@@ -120,7 +120,6 @@ func (a *app) stats(t *testing.T) statsJSON {
 	return s
 }
 
-
 // clientFrom is an HTTP client whose connections come from the local
 // address ip (any address of 127.0.0.0/8 is loopback on Linux), one
 // connection per request.
