@@ -5,6 +5,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	sselimit "github.com/sselimit/sselimit/core"
@@ -24,12 +25,31 @@ func startNetHTTP(t *testing.T, cfg sselimittest.Config) string {
 			return sselimittest.UserKey(r.Header.Get("X-User"))
 		}))
 	}
+	if cfg.TrustProxy {
+		opts = append(opts, sselimit.WithClientIP(forwardedFrom("127.0.0.1")))
+	}
 	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sselimittest.Behave(sselimit.StreamFromContext(r.Context()), r.URL.RawQuery)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /stream", recovery(cfg.Recovered, sselimit.Middleware(cfg.Gate, opts...)(stream)))
 	return serve(t, mux)
+}
+
+// forwardedFrom returns a client-address function believing the last
+// X-Forwarded-For entry of requests from proxy only.
+func forwardedFrom(proxy string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		peer := sselimit.RemoteIP(r)
+		if peer != proxy {
+			return peer
+		}
+		list := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		if last := strings.TrimSpace(list[len(list)-1]); last != "" {
+			return last
+		}
+		return peer
+	}
 }
 
 func recovery(recovered func(any), next http.Handler) http.Handler {

@@ -17,6 +17,9 @@ func TestMiddlewareBehaviour(t *testing.T) {
 // server, behind Echo's Recover middleware.
 func startEcho(t *testing.T, cfg sselimittest.Config) string {
 	e := newEcho()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
 			cfg.Recovered(err)

@@ -46,7 +46,7 @@ func New(config ...Config) fiber.Handler {
 			id.Key = utils.CopyString(id.Key)
 		}
 		if id.ByIP || (id.KeyErr == nil && id.Key == "") {
-			id.IP = c.IP()
+			id.IP = clientIP(c)
 		}
 		s, refusal := cfg.Gate.Admit(streamParent(c), id)
 		if refusal != nil {
@@ -75,6 +75,17 @@ func New(config ...Config) fiber.Handler {
 		}
 		return err
 	}
+}
+
+// clientIP is c.IP(), which reads Fiber's ProxyHeader only when the app
+// set it (and, with EnableTrustedProxyCheck, only from its TrustedProxies),
+// or the peer address when the proxy header is missing: Fiber then gives
+// "" unless EnableIPValidation is set.
+func clientIP(c *fiber.Ctx) string {
+	if ip := c.IP(); ip != "" {
+		return ip
+	}
+	return c.Context().RemoteIP().String()
 }
 
 // streamParent is the parent of a stream's context: the request's user

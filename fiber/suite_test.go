@@ -33,7 +33,13 @@ func TestBehaviour(t *testing.T) {
 // startSuite serves the suite's route through the middleware on a real
 // Fiber server, behind Fiber's recover middleware.
 func startSuite(t *testing.T, cfg sselimittest.Config) string {
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	fc := fiber.Config{DisableStartupMessage: true}
+	if cfg.TrustProxy {
+		fc.ProxyHeader = fiber.HeaderXForwardedFor
+		fc.EnableTrustedProxyCheck = true
+		fc.TrustedProxies = []string{"127.0.0.1"}
+	}
+	app := fiber.New(fc)
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace:  true,
 		StackTraceHandler: func(_ *fiber.Ctx, e any) { cfg.Recovered(e) },

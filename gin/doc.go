@@ -17,9 +17,12 @@
 //		})
 //	})
 //
-// The identity is c.ClientIP() unless WithKeyFunc says otherwise, so
-// Gin's trusted-proxy settings apply; KeyFromContext reads what an auth
-// middleware stored with c.Set. A refused request is answered with
+// The identity is the client address unless WithKeyFunc says otherwise:
+// c.ClientIP() when the engine trusts specific proxies
+// (Engine.SetTrustedProxies), else the connection's peer address, since
+// Gin's default believes forwarding headers from every client (see
+// WithClientIP). KeyFromContext reads what an auth middleware stored with
+// c.Set. A refused request is answered with
 // Retry-After and c.AbortWithStatusJSON (429 for a user's cap, 503 for the
 // global cap and while draining), and the chain stops.
 //

@@ -11,10 +11,11 @@ import (
 type Option func(*config)
 
 type config struct {
-	skip    func(*gin.Context) bool
-	key     func(*gin.Context) (string, error)
-	deny    func(*gin.Context, *sselimit.Refusal)
-	onError func(*gin.Context, *sselimit.Refusal)
+	skip     func(*gin.Context) bool
+	key      func(*gin.Context) (string, error)
+	clientIP func(*gin.Context) string
+	deny     func(*gin.Context, *sselimit.Refusal)
+	onError  func(*gin.Context, *sselimit.Refusal)
 }
 
 // WithSkip passes requests for which skip returns true to the next
@@ -26,9 +27,22 @@ func WithSkip(skip func(c *gin.Context) bool) Option {
 // WithKeyFunc limits by the key f returns (a user ID, an API key) instead
 // of the client address. An error is refused with 401 through the error
 // handler; "" follows the gate's empty-key policy (sselimit.WithEmptyKey).
-// nil restores the default, c.ClientIP().
+// nil restores the default, the client address.
 func WithKeyFunc(f func(c *gin.Context) (string, error)) Option {
 	return func(cfg *config) { cfg.key = f }
+}
+
+// WithClientIP sets how the client address is found, for the default
+// identity and the FallbackToIP policy. The default is c.ClientIP() when
+// the engine trusts specific proxies (Engine.SetTrustedProxies with a list
+// that does not hold every address): Gin then believes the forwarding
+// headers of those peers only. Otherwise, and with Gin's default trust in
+// every proxy, it is the connection's peer address, since any client can
+// write a header. Gin's TrustedPlatform header is believed from every
+// peer, so the default cannot tell it from a forged one: behind such a
+// platform, pass (*gin.Context).ClientIP here. nil restores the default.
+func WithClientIP(f func(c *gin.Context) string) Option {
+	return func(cfg *config) { cfg.clientIP = f }
 }
 
 // WithDenyHandler answers refusals by a cap or while draining (429 or 503,
@@ -100,6 +114,9 @@ func New(gate *sselimit.Gate, opts ...Option) gin.HandlerFunc {
 	if cfg.onError == nil {
 		cfg.onError = refuse
 	}
+	if cfg.clientIP == nil {
+		cfg.clientIP = clientIP
+	}
 	return func(c *gin.Context) {
 		if Stream(c) != nil || (cfg.skip != nil && cfg.skip(c)) {
 			c.Next()
@@ -121,12 +138,12 @@ func New(gate *sselimit.Gate, opts ...Option) gin.HandlerFunc {
 
 func (cfg *config) identity(c *gin.Context) sselimit.Identity {
 	if cfg.key == nil {
-		return sselimit.Identity{ByIP: true, IP: c.ClientIP()}
+		return sselimit.Identity{ByIP: true, IP: cfg.clientIP(c)}
 	}
 	var id sselimit.Identity
 	id.Key, id.KeyErr = cfg.key(c)
 	if id.KeyErr == nil && id.Key == "" {
-		id.IP = c.ClientIP() // only the FallbackToIP policy reads it
+		id.IP = cfg.clientIP(c) // only the FallbackToIP policy reads it
 	}
 	return id
 }

@@ -33,6 +33,11 @@ func startSuiteServer(t *testing.T, cfg sselimittest.Config) string {
 		}))
 	}
 	r := gin.New()
+	if cfg.TrustProxy {
+		if err := r.SetTrustedProxies([]string{"127.0.0.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r.Use(recovery(cfg.Recovered))
 	r.GET("/stream", sselimitgin.New(cfg.Gate, opts...), func(c *gin.Context) {
 		sselimittest.Behave(sselimitgin.Stream(c), c.Request.URL.RawQuery)

@@ -49,14 +49,23 @@ func NewClient(t testing.TB, base string) *Client {
 // event stream is returned as a Conn ready to read; any other response is
 // returned with its body read into body.
 func (c *Client) Open(path, user string) (conn *Conn, resp *http.Response, body string, err error) {
+	h := make(http.Header)
+	if user != "" {
+		h.Set("X-User", user)
+	}
+	return c.OpenHeader(path, h)
+}
+
+// OpenHeader is Open with the request headers h.
+func (c *Client) OpenHeader(path string, h http.Header) (conn *Conn, resp *http.Response, body string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
 	if err != nil {
 		cancel()
 		return nil, nil, "", err
 	}
-	if user != "" {
-		req.Header.Set("X-User", user)
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	resp, err = c.HC.Do(req)
 	if err != nil {

@@ -31,6 +31,11 @@ type Config struct {
 	// function, returning UserKey(the X-User request header); when not,
 	// the adapter's default, the client address.
 	UserKey bool
+	// TrustProxy asks the adapter to believe the X-Forwarded-For header
+	// of peers at 127.0.0.1, configured the way an application would
+	// trust its proxy: through the framework's own settings where it has
+	// them. When not set the adapter runs with the framework's defaults.
+	TrustProxy bool
 	// Recovered must be called by the framework's recovery middleware with
 	// each panic value it recovers.
 	Recovered func(v any)
@@ -78,15 +83,22 @@ type env struct {
 // start builds a gate over lim (or over base, when not nil) with opts and
 // starts h's server on it.
 func start(t *testing.T, h Harness, lim Limiter, base sselimit.Limiter, userKey bool, opts ...sselimit.Option) *env {
+	return startConfig(t, h, lim, base, Config{UserKey: userKey}, opts...)
+}
+
+// startConfig is start with the server configured from cfg, whose Gate
+// and Recovered it sets.
+func startConfig(t *testing.T, h Harness, lim Limiter, base sselimit.Limiter, cfg Config, opts ...sselimit.Option) *env {
 	if base == nil {
 		base = lim
 	}
 	e := &env{Watch: newWatch(t, lim, base, sselimit.Hooks{}, opts...), t: t, recovered: make(chan any, 16)}
-	url := h.Start(t, Config{Gate: e.Gate, UserKey: userKey, Recovered: func(v any) {
+	cfg.Gate = e.Gate
+	cfg.Recovered = func(v any) {
 		e.recovered <- v
 		e.Wake()
-	}})
-	e.c = NewClient(t, url)
+	}
+	e.c = NewClient(t, h.Start(t, cfg))
 	return e
 }
 
