@@ -29,6 +29,8 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 		open = append(open, s)
 	}
 	g.mu.Unlock()
+	g.logDrainStart(len(open))
+	defer g.logDrained(len(open), time.Now(), &remaining, &err)
 
 	// Stratified delays: stream i gets a random delay in the i-th of
 	// len(open) equal slices of the window, so reconnects are spread evenly.

@@ -73,6 +73,7 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 		s = g.newStream(ctx, key)
 	}
 	s.release = release
+	s.describe(id)
 	if !g.register(s) {
 		s.cancel(nil)
 		s.release()
@@ -115,7 +116,7 @@ func (g *Gate) acquire(ctx context.Context, key string, userCap int, s *Stream) 
 			g.stats.wouldRefuse.Add(1)
 			return noSlot, "", nil
 		case why == RefusedUnavailable && g.cfg.failOpen:
-			g.stats.failedOpen.Add(1)
+			g.failedOpen(err)
 			return noSlot, "", nil
 		case why == RefusedUserLimit && g.cfg.evict && attempt < 3 && g.evictOldest(ctx, key):
 			continue
@@ -130,8 +131,7 @@ func noSlot() {}
 // onAdmit runs the OnAdmit hook; if it panics, the stream is ended first,
 // so its slot is not lost.
 func (g *Gate) onAdmit(s *Stream) {
-	h := g.cfg.hooks.OnAdmit
-	if h == nil {
+	if !g.admitHooked() {
 		return
 	}
 	ran := false
@@ -140,7 +140,7 @@ func (g *Gate) onAdmit(s *Stream) {
 			s.End()
 		}
 	}()
-	h(s.Key())
+	g.notifyAdmit(s.Key())
 	ran = true
 }
 

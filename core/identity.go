@@ -40,6 +40,8 @@ type Identity struct {
 	// A limiter that is not a CapLimiter or LeaseLimiter refuses a request
 	// with a UserCap other than 0 as a limiter failure.
 	UserCap int
+	// Route is the request's path, which Snapshot shows; adapters set it.
+	Route string
 }
 
 // IPKey is the limiter key of requests limited by client address, as passed

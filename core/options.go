@@ -23,6 +23,7 @@ type config struct {
 	failOpen       bool
 	emptyKey       EmptyKeyPolicy
 	hooks          Hooks
+	log            logConfig
 }
 
 // Defaults of a Gate's options.

@@ -168,10 +168,7 @@ func refusalStatus(why Reason) int {
 }
 
 func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
-	g.stats.refused(why)
-	if h := g.cfg.hooks.OnRefuse; h != nil {
-		h(DisplayKey(key), why)
-	}
+	g.observeRefusal(key, why, err)
 	r := &Refusal{Status: refusalStatus(why), Reason: why, Err: err}
 	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
 		r.RetryAfter = g.retryAfter()

@@ -7,9 +7,20 @@ type Stats struct {
 	Active      int               // streams open through this gate
 	Admitted    uint64            // streams admitted
 	Refused     map[Reason]uint64 // refusals, by Refused* reason
-	Ended       map[Reason]uint64 // streams the server ended, by close-frame reason
+	Ended       map[Reason]uint64 // streams the server ended, by close-frame reason, counted when it ends them
 	WouldRefuse uint64            // dry-run admissions a cap would have refused
 	FailedOpen  uint64            // admissions without a slot after a limiter failure
+
+	// Closed counts the streams whose slot was released, by why they
+	// ended: the close-frame reasons of Ended, and ReasonClientGone,
+	// ReasonHandlerReturned and ReasonWriteFailed. Every admitted stream
+	// is counted once, when it is released: Admitted minus the sum of
+	// Closed is the number of streams not released yet. Soft refusals (reason
+	// "limit") are refusals, counted in Refused.
+	Closed map[Reason]uint64
+	// Durations is the distribution of how long the released streams
+	// were open.
+	Durations DurationHistogram
 }
 
 var (
@@ -21,6 +32,10 @@ type counters struct {
 	admitted, wouldRefuse, failedOpen atomic.Uint64
 	refusals                          [len(refusalReasons)]atomic.Uint64
 	ends                              [len(endReasons)]atomic.Uint64
+	closes                            [len(closeReasons)]atomic.Uint64
+	durations                         durationHistogram
+	observers                         observers
+	log                               logState
 }
 
 func (c *counters) refused(r Reason) {
@@ -35,6 +50,14 @@ func (c *counters) ended(r Reason) {
 	for i, x := range endReasons {
 		if x == r {
 			c.ends[i].Add(1)
+		}
+	}
+}
+
+func (c *counters) closed(r Reason) {
+	for i, x := range closeReasons {
+		if x == r {
+			c.closes[i].Add(1)
 		}
 	}
 }
@@ -58,6 +81,11 @@ func (g *Gate) Stats() Stats {
 	for i, r := range endReasons {
 		s.Ended[r] = g.stats.ends[i].Load()
 	}
+	s.Closed = make(map[Reason]uint64, len(closeReasons))
+	for i, r := range closeReasons {
+		s.Closed[r] = g.stats.closes[i].Load()
+	}
+	s.Durations = g.stats.durations.snapshot()
 	return s
 }
 

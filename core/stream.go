@@ -24,6 +24,8 @@ type Stream struct {
 	cancel  context.CancelCauseFunc
 	closing atomic.Pointer[closing] // set once, by the first stop
 
+	obs streamObs // what Snapshot reads, without the locks
+
 	mu        sync.Mutex // held for every write to t
 	t         Transport
 	ended     bool

@@ -22,6 +22,7 @@ func (s *Stream) emitLocked(p []byte, flush bool) (int, error) {
 	if len(p) > 0 {
 		n, err = s.t.Write(p)
 		s.tail = s.tail.after(p[:n])
+		s.countWrite(n)
 		s.unflushed = s.unflushed || n > 0
 	}
 	if err == nil && flush {
@@ -132,9 +133,7 @@ func (s *Stream) End() {
 	s.cancel(ErrClosed)
 	s.release()
 	s.gate.unregister(s)
-	if h := s.gate.cfg.hooks.OnRelease; h != nil {
-		h(s.Key(), time.Since(s.opened))
-	}
+	s.gate.released(s)
 }
 
 // streamContext is a stream's context: its own cancellation, and the
