@@ -1,0 +1,143 @@
+package examples_test
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// nginx is an nginx process started from nginx.conf, in front of one app.
+type nginx struct {
+	url    string
+	exited chan struct{}
+	ready  chan struct{} // closed once nginx started its worker
+
+	mu  sync.Mutex
+	out strings.Builder
+}
+
+func (n *nginx) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.out.Write(p)
+	if strings.Contains(n.out.String(), "start worker process") {
+		select {
+		case <-n.ready:
+		default:
+			close(n.ready)
+		}
+	}
+	return len(p), nil
+}
+
+func (n *nginx) output() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.out.String()
+}
+
+// startNginx starts nginx with the recipe in nginx.conf, changed only
+// where a test must: its listening address, the app it proxies to
+// (upstream, "host:port"), its read timeout, and its files, which live in
+// a temporary directory. nginx is stopped at the end of the test.
+//
+// The test makes the listening socket and hands it to nginx the way nginx
+// hands sockets to a new binary on upgrade (the NGINX environment
+// variable), so the port is known and accepts connections at once.
+func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, serr := os.Stat("/usr/sbin/nginx"); serr != nil {
+			t.Fatalf("nginx is needed and missing (%v): install Debian's nginx package, as `make test` does", err)
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	recipe, err := os.ReadFile("nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sock, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+
+	dir := t.TempDir()
+	conf := string(recipe)
+	for _, r := range []struct{ old, new string }{
+		{"listen 8000;", "listen " + ln.Addr().String() + ";"},
+		{"server 127.0.0.1:8080;", "server " + upstream + ";"},
+		{"proxy_read_timeout 60s;", "proxy_read_timeout " + readTimeout + ";"},
+		{"http {", "http {\n\taccess_log off;\n\tclient_body_temp_path tmp/body;\n\tproxy_temp_path tmp/proxy;\n" +
+			"\tfastcgi_temp_path tmp/fastcgi;\n\tuwsgi_temp_path tmp/uwsgi;\n\tscgi_temp_path tmp/scgi;\n"},
+	} {
+		if strings.Count(conf, r.old) != 1 {
+			t.Fatalf("nginx.conf must hold %q exactly once for the test to adapt it", r.old)
+		}
+		conf = strings.Replace(conf, r.old, r.new, 1)
+	}
+	if os.Geteuid() == 0 {
+		// Workers would run as nobody, who cannot enter the test's directory.
+		conf = "user root;\n" + conf
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	confFile := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	n := &nginx{url: "http://" + ln.Addr().String(), exited: make(chan struct{}), ready: make(chan struct{})}
+	cmd := exec.Command(bin, "-p", dir, "-c", confFile,
+		"-g", "daemon off; master_process on; pid "+filepath.Join(dir, "nginx.pid")+"; error_log stderr notice;")
+	cmd.Stdout, cmd.Stderr = n, n
+	cmd.ExtraFiles = []*os.File{sock} // fd 3
+	cmd.Env = append(os.Environ(), "NGINX=3;")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting nginx: %v", err)
+	}
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(n.exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-n.exited:
+		case <-time.After(exitWait):
+			cmd.Process.Kill()
+			<-n.exited
+		}
+		if t.Failed() {
+			t.Logf("nginx (%v):\n%s\nconfiguration:\n%s", waitErr, n.output(), conf)
+		}
+	})
+	select {
+	case <-n.ready:
+	case <-n.exited:
+		t.Fatalf("nginx exited at start: %v\n%s", waitErr, n.output())
+	case <-time.After(pageWait):
+		t.Fatalf("nginx started no worker within %v:\n%s", pageWait, n.output())
+	}
+	return n
+}
+
+// hostPort is the "host:port" of an http:// URL.
+func hostPort(url string) string { return strings.TrimPrefix(url, "http://") }
+
+// seconds formats d for nginx.
+func seconds(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + "s" }
