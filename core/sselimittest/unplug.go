@@ -1,0 +1,66 @@
+package sselimittest
+
+import (
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+// The gate options of UnpluggedClient, and the time within which it wants
+// an unplugged client's slot released: two heartbeat intervals plus the
+// write timeout.
+const (
+	UnplugHeartbeat    = 500 * time.Millisecond
+	UnplugWriteTimeout = time.Second
+	UnplugBound        = 2*UnplugHeartbeat + UnplugWriteTimeout
+)
+
+// unplugSlack is what scheduling may add to UnplugBound under the race
+// detector on a busy machine.
+const unplugSlack = time.Second
+
+// UnpluggedClient checks, in a network namespace of its own (see
+// InPrivateNetwork), what becomes of a stream whose client vanishes (see
+// Unplug). serve starts the adapter's GET /stream route, whose handler
+// calls Behave, through its middleware on g, and returns the base URL.
+// With release, the slot must be free within UnplugBound (plus slack);
+// without, it must still be taken then: the control, showing that the
+// check can fail.
+func UnpluggedClient(t *testing.T, release bool, serve func(t *testing.T, g *sselimit.Gate) string) {
+	t.Helper()
+	InPrivateNetwork(t, func(t *testing.T) {
+		t.Helper()
+		w := NewWatch(t, sselimit.NewSSELimiter(10, 1), sselimit.Hooks{},
+			sselimit.WithHeartbeat(UnplugHeartbeat), sselimit.WithWriteTimeout(UnplugWriteTimeout))
+		conn := OpenRaw(t, serve(t, w.Gate), "/stream", "")
+		w.Active(1)
+		Unplug(t, conn)
+		gone := time.Now()
+		released := w.activeWithin(0, UnplugBound+unplugSlack)
+		switch took := time.Since(gone); {
+		case release && !released:
+			t.Fatalf("an unplugged client still holds its slot after %v, want it released within %v", took.Round(time.Millisecond), UnplugBound)
+		case !release && released:
+			t.Fatalf("an unplugged client was released after %v, want it held: the check cannot tell", took.Round(time.Millisecond))
+		case released:
+			t.Logf("an unplugged client was released after %v", took.Round(time.Millisecond))
+		}
+	})
+}
+
+// activeWithin waits up to d for the gate and the limiter both to count n
+// open streams, and reports whether they did.
+func (w *Watch) activeWithin(n int, d time.Duration) bool {
+	counts := func() bool { return w.Gate.Stats().Active == n && w.Lim.ActiveConnections() == int64(n) }
+	limit := time.NewTimer(d)
+	defer limit.Stop()
+	for !counts() {
+		select {
+		case <-w.changed:
+		case <-limit.C:
+			return counts()
+		}
+	}
+	return true
+}
