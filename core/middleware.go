@@ -63,6 +63,12 @@ func RemoteIP(r *http.Request) string {
 // response; it finds its Stream with StreamFromContext, or writes and
 // flushes the ResponseWriter directly. Either way its request's context
 // ends with the stream, and the slot is released when it returns or panics.
+//
+// Serve it with ConnContext as the http.Server's ConnContext, so that a
+// client that vanishes without a word frees its slot within about two
+// heartbeat intervals plus the write timeout (see ConnContext); streams
+// work without it, but such a client then holds its slot until the kernel
+// gives up on the connection.
 func Middleware(g *Gate, opts ...HandlerOption) func(http.Handler) http.Handler {
 	c := handlerConfig{clientIP: RemoteIP, deny: writeRefusal, onError: writeRefusal}
 	for _, o := range opts {

@@ -29,6 +29,15 @@
 // lifetime and lease loss. Echo's Response.Flush swallows write errors;
 // the stream does not, so the context is what tells a handler to stop.
 //
+// Vanished clients: set sselimit.ConnContext as the server's ConnContext
+// (e.Server.ConnContext = sselimit.ConnContext, before e.Start). A client
+// that vanishes without a word (no reset, nothing acknowledged) then frees
+// its slot within about two heartbeat intervals plus the write timeout;
+// without it, streams work the same but such a client holds its slot until
+// the kernel gives up on the connection, about 15 minutes on Linux.
+// sselimit.ConnContext says what remains: a client that is alive but stops
+// reading, and clients behind a proxy.
+//
 // Drain: on shutdown call gate.Drain before e.Shutdown. Shutdown alone
 // waits for connections to become idle, which streams never are, and does
 // not cancel request contexts. Drain ends every stream with a close frame

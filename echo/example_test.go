@@ -41,6 +41,7 @@ func Example() {
 		panic(err)
 	}
 	e.Listener = ln
+	e.Server.ConnContext = sselimit.ConnContext // finds clients that vanish without a word
 	served := make(chan error, 1)
 	go func() { served <- e.Start("") }()
 

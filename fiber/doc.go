@@ -35,8 +35,13 @@
 // response closes it afterwards, so nothing is taken from a later request)
 // and ends the stream as soon as the client closes or resets it; it also
 // sets the gate's write deadline on the connection, where fasthttp blocks
-// on a client that stops reading. Idle clients that vanish without a word
-// are found by the heartbeat's writes, within two heartbeat intervals.
+// on a client that stops reading. A client that vanishes without a word
+// (no reset, nothing acknowledged) is found with no step from the app: on
+// TCP the gate bounds how long the connection may hold unacknowledged data
+// (TCP_USER_TIMEOUT on Linux), so the slot is free within about two
+// heartbeat intervals plus the write timeout. sselimit.ConnContext, which
+// the net/http adapters need for the same, says what remains: a client
+// that is alive but stops reading, and clients behind a proxy.
 //
 // # Shutdown
 //

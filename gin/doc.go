@@ -34,6 +34,18 @@
 // c.Writer.CloseNotify() end with the stream. The slot is released when
 // the handlers return or panic.
 //
+// Serve with sselimit.ConnContext as the server's ConnContext (r.Run
+// makes a server without it):
+//
+//	srv := &http.Server{Addr: ":8080", Handler: r, ConnContext: sselimit.ConnContext}
+//
+// A client that vanishes without a word (no reset, nothing acknowledged)
+// then frees its slot within about two heartbeat intervals plus the write
+// timeout; without it, streams work the same but such a client holds its
+// slot until the kernel gives up on the connection, about 15 minutes on
+// Linux. sselimit.ConnContext says what remains: a client that is alive
+// but stops reading, and clients behind a proxy.
+//
 // Drain belongs before the server's own shutdown: http.Server.Shutdown
 // waits for idle connections, which streams never are.
 //

@@ -37,7 +37,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Handler: r}
+	srv := &http.Server{Handler: r, ConnContext: sselimit.ConnContext}
 	go srv.Serve(ln)
 
 	resp, err := http.Get("http://" + ln.Addr().String() + "/events")
