@@ -19,7 +19,7 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 	g.draining.Store(true)
 	if g.idle == nil {
 		g.idle = make(chan struct{})
-		if g.n == 0 {
+		if g.n == 0 && g.leaving == 0 {
 			close(g.idle)
 		}
 	}
@@ -45,7 +45,7 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 	case <-ctx.Done():
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		return g.n, ctx.Err()
+		return g.n + g.leaving, ctx.Err()
 	}
 }
 

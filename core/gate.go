@@ -21,9 +21,10 @@ type Gate struct {
 
 	mu         sync.Mutex
 	head, tail *Stream            // every registered stream, oldest first
-	n          int                // registered streams
+	n          int                // registered streams: the active ones
+	leaving    int                // streams unregistered, releasing their slot
 	oldest     map[string]*Stream // evict-oldest only: each key's oldest stream
-	idle       chan struct{}      // made by Drain; closed when n reaches 0
+	idle       chan struct{}      // made by Drain; closed when n and leaving reach 0
 }
 
 // NewGate returns a gate admitting streams through lim. It reports bad
@@ -172,7 +173,9 @@ func (g *Gate) register(s *Stream) bool {
 	return true
 }
 
-// unregister unlinks s, which register linked.
+// unregister unlinks s, which register linked, while s still holds its
+// slot: from here on s no longer counts as active, so the counts never
+// exceed what the limiter holds. settle follows once the slot is released.
 func (g *Gate) unregister(s *Stream) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -188,13 +191,22 @@ func (g *Gate) unregister(s *Stream) {
 	}
 	s.prev, s.next = nil, nil
 	g.n--
+	g.leaving++
 	if g.oldest != nil {
 		g.unlinkKey(s)
 	}
+}
+
+// settle follows the release of the slot of s, which unregister unlinked:
+// it wakes s's evictor and Drain, which find the slot free.
+func (g *Gate) settle(s *Stream) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.leaving--
 	if s.released != nil {
 		close(s.released)
 	}
-	if g.idle != nil && g.n == 0 {
+	if g.idle != nil && g.n == 0 && g.leaving == 0 {
 		close(g.idle)
 	}
 }

@@ -41,7 +41,7 @@ type Stream struct {
 
 	// Guarded by gate.mu.
 	prev, next, nextOfKey *Stream
-	released              chan struct{} // made by an evictor, closed on unregister
+	released              chan struct{} // made by an evictor, closed once the slot is released
 }
 
 type closing struct {

@@ -95,9 +95,9 @@ type EndedError struct{ Reason Reason }
 func (e *EndedError) Error() string { return "sselimit: stream ended: " + string(e.Reason) }
 
 // End finishes the stream, exactly once however often it is called: if the
-// server ended it, it writes and flushes the close frame; then it stops the
-// timers, releases the slot and unregisters the stream. Adapters call it
-// when the response really ends, including on panic.
+// server ended it, it writes and flushes the close frame; then it stops its
+// heartbeats and lifetime, unregisters it and releases its slot. Adapters
+// call it when the response really ends, including on panic.
 func (s *Stream) End() {
 	s.mu.Lock()
 	if s.ended {
@@ -128,11 +128,13 @@ func (s *Stream) End() {
 	s.buf = nil
 	s.mu.Unlock()
 
-	// The slot goes back before the gate forgets the stream: unregistering
-	// wakes evictors and Drain, which must find the slot free.
+	// The stream stops counting as active before its slot goes back, and
+	// evictors and Drain wake once it has: no count ever exceeds a cap, and
+	// whoever waits for the slot finds it free.
 	s.cancel(ErrClosed)
-	s.release()
 	s.gate.unregister(s)
+	s.release()
+	s.gate.settle(s)
 	s.gate.released(s)
 }
 

@@ -18,7 +18,7 @@ const heartbeatNoise = 2
 // interval (plus noise) after the last event, and after each heartbeat.
 var _ = register("HeartbeatFollowsTheLastWriteWithinAnInterval", func(t *testing.T, h Harness) {
 	const beat = 300 * time.Millisecond
-	e := start(t, h, sselimit.NewSSELimiter(10, 1), nil, true, sselimit.WithHeartbeat(beat))
+	e := start(t, h, h.limiter(t, 10, 1), nil, true, sselimit.WithHeartbeat(beat))
 	conn := e.c.MustStream("/stream", "alice")
 	last, what := time.Now(), "the hello event"
 	for range 3 {
