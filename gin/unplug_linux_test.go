@@ -1,0 +1,35 @@
+package sselimitgin_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+	sselimitgin "github.com/sselimit/sselimit/gin"
+)
+
+func TestUnpluggedClientReleasedWithConnContext(t *testing.T) {
+	sselimittest.UnpluggedClient(t, true, func(t *testing.T, g *sselimit.Gate) string {
+		return serveUnpluggable(t, g, sselimit.ConnContext)
+	})
+}
+
+func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
+	sselimittest.UnpluggedClient(t, false, func(t *testing.T, g *sselimit.Gate) string {
+		return serveUnpluggable(t, g, nil)
+	})
+}
+
+// serveUnpluggable serves the suite's route through the middleware on g,
+// on a real http.Server with connContext as its ConnContext.
+func serveUnpluggable(t *testing.T, g *sselimit.Gate, connContext func(context.Context, net.Conn) context.Context) string {
+	r := gin.New()
+	r.GET("/stream", sselimitgin.New(g), func(c *gin.Context) {
+		sselimittest.Behave(sselimitgin.Stream(c), c.Request.URL.RawQuery)
+	})
+	return serve(t, &http.Server{Handler: r, ConnContext: connContext})
+}
