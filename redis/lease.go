@@ -3,6 +3,7 @@ package sselimitredis
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,8 +21,10 @@ type lease struct {
 	gone      bool      // released or lost: nothing more to do
 }
 
-// release gives le's slot back, at most once. If Redis cannot be reached,
-// the renewal goroutine retries until the lease would have expired anyway.
+// release gives le's slot back, at most once, and returns once Redis has
+// it (or the call failed: the renewal goroutine then retries until the
+// lease would have expired anyway). Releases that arrive while another is
+// in flight go together in the next call.
 func (l *Limiter) release(le *lease) {
 	l.mu.Lock()
 	if le.gone {
@@ -32,15 +35,63 @@ func (l *Limiter) release(le *lease) {
 	delete(l.leases, le)
 	l.mu.Unlock()
 
-	// A renewal round in flight could put the lease back after its removal.
+	r := &l.releases
+	r.mu.Lock()
+	if r.next == nil {
+		r.next = &releaseBatch{done: make(chan struct{})}
+	}
+	b := r.next
+	b.leases = append(b.leases, le)
+	if r.busy {
+		r.mu.Unlock()
+		<-b.done
+		return
+	}
+	r.busy, r.next = true, nil
+	r.mu.Unlock()
+	l.flushReleases(b)
+}
+
+// releaser groups releases: one batch in flight, the next one filling.
+type releaser struct {
+	mu   sync.Mutex
+	busy bool          // a batch is in flight
+	next *releaseBatch // the batch filling while one is in flight
+	wg   sync.WaitGroup
+}
+
+type releaseBatch struct {
+	leases []*lease
+	done   chan struct{}
+}
+
+// flushReleases removes b's leases, then starts the batch that filled
+// meanwhile, if any.
+func (l *Limiter) flushReleases(b *releaseBatch) {
+	// A renewal round in flight could put a lease back after its removal.
 	l.renewing.RLock()
-	defer l.renewing.RUnlock()
-	if _, err := l.call(context.Background(), l.cfg.timeout, func(ctx context.Context) (any, error) {
-		return releaseScript.Run(ctx, l.rdb, []string{l.all, le.user}, le.id, le.member).Result()
-	}); err != nil {
+	err := l.releaseAll(context.Background(), b.leases)
+	l.renewing.RUnlock()
+	if err != nil {
 		l.mu.Lock()
-		l.pending = append(l.pending, le)
+		l.pending = append(l.pending, b.leases...)
 		l.mu.Unlock()
+	}
+	close(b.done)
+
+	r := &l.releases
+	r.mu.Lock()
+	next := r.next
+	r.next, r.busy = nil, next != nil
+	if next != nil {
+		r.wg.Add(1)
+	}
+	r.mu.Unlock()
+	if next != nil {
+		go func() {
+			defer r.wg.Done()
+			l.flushReleases(next)
+		}()
 	}
 }
 
@@ -74,7 +125,9 @@ func (l *Limiter) Close() error {
 			le.lost()
 		}
 	}
-	return l.releaseAll(context.Background(), held)
+	err := l.releaseAll(context.Background(), held)
+	l.releases.wg.Wait()
+	return err
 }
 
 // releaseAll removes leases in batches, in one pipeline.

@@ -40,6 +40,7 @@ type Limiter struct {
 	leases   map[*lease]struct{}
 	pending  []*lease // released while Redis was unreachable
 	closed   bool
+	releases releaser
 
 	stop chan struct{}
 	done chan struct{}
