@@ -2,8 +2,8 @@ package sselimit
 
 import (
 	"errors"
-	"strings"
-	"sync"
+	"hash/maphash"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -13,18 +13,21 @@ var ErrTooManyConnections = errors.New("too many SSE connections")
 // ErrTooManyConnectionsForUser is returned when the per-user SSE connection cap is exceeded.
 var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user")
 
-// SSELimiter enforces global and per-user SSE connection limits using atomic
-// counters. Acquire returns a release function on success, or an error when a
-// cap is exceeded.
+// SSELimiter counts active SSE connections, in total and per user, and
+// admits a new one only while both counts are below their caps. Acquire
+// returns a release function on success, or an error naming the cap that
+// is reached.
 //
-//   - SSE-01: the global cap is an atomic counter of active connections, only
-//     ever incremented while it is below the cap.
-//   - SSE-02: the per-user cap is a count per user, in a sync.Map keyed by user
-//     ID. A user with no active connection has no entry, so memory is bounded
-//     by the active connections, not by the number of users ever seen.
-//   - SSE-03: graceful shutdown is the stream layer's job: the handler notices
-//     that its context is done, writes a close event frame and returns. The
-//     limiter itself only tracks counts and provides the release callback.
+// A cap is never exceeded, not even for an instant: a slot is counted only
+// once both caps have room for it, so the counts it reports never exceed
+// their caps either. A refusal changes nothing and, in the usual case,
+// writes no memory shared with other goroutines, so a flood of refused
+// requests does not slow down the admitted ones. The limiter keeps state
+// only for users holding a slot: its memory follows the active connections,
+// not the number of users ever seen.
+//
+// The limiter only counts. Ending streams, on shutdown or otherwise, is the
+// caller's part: see Gate.
 //
 // A cap <= 0 disables that cap; the counts are tracked all the same.
 // An SSELimiter is safe for concurrent use and must not be copied.
@@ -32,29 +35,17 @@ type SSELimiter struct {
 	active atomic.Int64
 	// active is written all the time: the fields below, read-only, keep off its cache line.
 	_          [56]byte
-	maxTotal   int64    // <= 0: no global cap
-	maxPerUser int64    // <= 0: no per-user cap
-	users      sync.Map // user ID -> *userEntry, removed once its count is 0
-}
-
-// userEntry is one user's count. n grows only under mu, so acquirers check
-// and count one at a time; releases decrement it without mu, which can only
-// make an acquirer's check stricter than need be, never looser. Whoever
-// leaves n at 0 locks mu and, if n is still 0, marks the entry dead and
-// removes it from the map: an acquirer that locks a dead entry retries on a
-// fresh one and never counts on a removed one.
-// Invariant: an entry that is not dead is the map's value for its key.
-type userEntry struct {
-	mu   sync.Mutex
-	dead bool
-	n    atomic.Int64
-	key  string
+	maxTotal   int64 // <= 0: no global cap
+	maxPerUser int64 // <= 0: no per-user cap
+	seed       maphash.Seed
+	_          [40]byte
+	shards     [shardCount]shard // the users holding slots, by key hash
 }
 
 // NewSSELimiter creates a new SSELimiter with the given global and per-user
 // limits, straight from the caller's configuration; a limit <= 0 disables it.
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
-	return &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser)}
+	return &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
 }
 
 // Acquire attempts to reserve an SSE connection slot for the given user.
@@ -84,58 +75,80 @@ func (l *SSELimiter) AcquireCap(userID string, maxPerUser int) (release func(), 
 
 // acquire admits userID under a per-user cap of maxPerUser (<= 0: none).
 func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), err error) {
+	h := maphash.String(l.seed, userID)
+	sh := l.shard(h)
 	// Read-only pre-check: a refusal decided here does atomic loads only,
 	// so a flood of refused requests writes no shared memory.
-	var e *userEntry
-	if v, ok := l.users.Load(userID); ok {
-		e = v.(*userEntry)
-		if maxPerUser > 0 && e.n.Load() >= maxPerUser {
-			return nil, ErrTooManyConnectionsForUser
-		}
+	e := sh.find(h, userID)
+	if e != nil && maxPerUser > 0 && e.count() >= maxPerUser {
+		return nil, ErrTooManyConnectionsForUser
 	}
 	if l.maxTotal > 0 && l.active.Load() >= l.maxTotal {
 		return nil, ErrTooManyConnections
 	}
-
-	// The user's count is incremented only once the global slot is won:
-	// nothing is added and then taken back, so no one sees an over-count.
-	e = l.lockLive(userID, e)
-	switch {
-	case maxPerUser > 0 && e.n.Load() >= maxPerUser:
-		err = ErrTooManyConnectionsForUser
-	case !l.addActive():
-		err = ErrTooManyConnections
-		if e.n.Load() == 0 {
-			l.retire(e) // leave no entry behind
-		}
-	default:
-		e.n.Add(1)
-	}
-	e.mu.Unlock()
+	e, err = l.admit(sh, h, userID, e, maxPerUser)
 	if err != nil {
 		return nil, err
 	}
-	return l.newRelease(e), nil
+	return newRelease(l, e), nil
 }
 
-// lockLive returns the user's live entry, locked, so that its count cannot
-// grow under the caller. e is the entry the caller loaded, if any: it may
-// have been retired since. Only a user with no live entry allocates one, its
-// key cloned, since the caller's string may alias a buffer reused later.
-func (l *SSELimiter) lockLive(userID string, e *userEntry) *userEntry {
+// admit counts a slot for the user of key hash h, on e, the entry the
+// caller found for the user (nil: none), and returns the entry it counted
+// on. An entry retired since is replaced by a fresh one, inserted already
+// holding its first slot.
+func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64) (*userEntry, error) {
 	for {
 		if e == nil {
-			key := strings.Clone(userID)
-			v, _ := l.users.LoadOrStore(key, &userEntry{key: key})
-			e = v.(*userEntry)
+			var counted bool
+			var err error
+			if e, counted, err = sh.insert(l, h, key); err != nil || counted {
+				return e, err
+			}
 		}
-		e.mu.Lock()
-		if !e.dead {
-			return e
+		if err := l.countOn(e, maxPerUser); err != errRetired {
+			return e, err
 		}
-		e.mu.Unlock()
 		e = nil
 	}
+}
+
+// errRetired: the entry was retired (its count reached 0 and it left the
+// table) before the admission could lock it.
+var errRetired = errors.New("sselimit: entry retired")
+
+// countOn counts one more slot on e, whose user already holds one, with a
+// global slot, unless a cap is full. A user's count grows only under the
+// entry's lock bit, so acquirers check and count one at a time; releases
+// drop it without the lock, which can only make a check stricter than
+// need be, never looser. The global slot is won before the user's count
+// grows: nothing is added and then taken back.
+func (l *SSELimiter) countOn(e *userEntry, maxPerUser int64) error {
+	for spins := 0; ; spins++ {
+		s := e.state.Load()
+		switch {
+		case s&entryDead != 0:
+			return errRetired
+		case maxPerUser > 0 && int64(s>>countShift) >= maxPerUser:
+			return ErrTooManyConnectionsForUser
+		case s&entryLocked != 0:
+			if spins >= 4 {
+				runtime.Gosched() // the holder may be descheduled
+			}
+			continue
+		}
+		if e.state.CompareAndSwap(s, s|entryLocked) {
+			break
+		}
+	}
+	if !l.addActive() {
+		if e.state.Add(-entryLocked) == 0 {
+			l.retire(e) // a release left it at 0 meanwhile
+		}
+		return ErrTooManyConnections
+	}
+	e.state.Add(countOne - entryLocked)
+	return nil
 }
 
 // addActive takes a global slot unless the global cap is reached.
@@ -151,68 +164,39 @@ func (l *SSELimiter) addActive() bool {
 	}
 }
 
-// retire removes e, whose count is 0, from the map. Callers hold e.mu.
-func (l *SSELimiter) retire(e *userEntry) {
-	e.dead = true
-	l.users.CompareAndDelete(e.key, e)
-}
-
 // releaseSlot gives back one slot of e. The user's count drops before the
 // global one, so the global count never reads below the sum of the users'.
 func (l *SSELimiter) releaseSlot(e *userEntry) {
-	if e.n.Add(-1) == 0 {
-		e.mu.Lock()
-		if e.n.Load() == 0 && !e.dead {
-			l.retire(e)
-		}
-		e.mu.Unlock()
+	// The usual last release, with no admission holding the entry, retires
+	// it in the same step.
+	if s := e.state.Load(); s == countOne && e.state.CompareAndSwap(s, entryDead) {
+		l.shard(e.hash).remove(e)
+	} else if e.state.Add(-countOne) == 0 {
+		l.retire(e)
 	}
 	l.active.Add(-1)
 }
 
+// retire removes e from its shard if its count is 0 and no admission holds
+// it. Once marked dead an entry never counts again.
+func (l *SSELimiter) retire(e *userEntry) {
+	if e.state.CompareAndSwap(0, entryDead) {
+		l.shard(e.hash).remove(e)
+	}
+}
+
 // ActiveConnections returns the current total number of active SSE
-// connections. Useful for Prometheus metrics.
+// connections.
 func (l *SSELimiter) ActiveConnections() int64 {
 	return l.active.Load()
 }
 
 // ActiveForUser returns the number of active SSE connections for the given
-// user: 0, creating nothing, for an unknown user. Useful for debugging.
+// user: 0, creating nothing, for an unknown user.
 func (l *SSELimiter) ActiveForUser(userID string) int64 {
-	if v, ok := l.users.Load(userID); ok {
-		return v.(*userEntry).n.Load()
+	h := maphash.String(l.seed, userID)
+	if e := l.shard(h).find(h, userID); e != nil {
+		return e.count()
 	}
 	return 0
-}
-
-// A ticket is the state behind one release function. Tickets are pooled, so
-// an admission allocates only the release closure, which captures the ticket
-// and its state when handed out. state grows by one at each release: a
-// closure acts only if it moves state from its own value to the next, so only
-// its first call acts, and one kept past its ticket's reuse never matches
-// again: it cannot release another admission's slot.
-type ticket struct {
-	state atomic.Uint64
-	l     *SSELimiter
-	e     *userEntry
-}
-
-var ticketPool = sync.Pool{New: func() any { return new(ticket) }}
-
-// newRelease returns the release function of a slot of e, already counted.
-func (l *SSELimiter) newRelease(e *userEntry) func() {
-	t := ticketPool.Get().(*ticket)
-	t.l, t.e = l, e
-	held := t.state.Load()
-	return func() { t.release(held) }
-}
-
-func (t *ticket) release(held uint64) {
-	if !t.state.CompareAndSwap(held, held+1) {
-		return // released already, maybe reused since
-	}
-	l, e := t.l, t.e
-	t.l, t.e = nil, nil // a pooled ticket must not keep a retired entry alive
-	ticketPool.Put(t)
-	l.releaseSlot(e)
 }

@@ -1,16 +1,37 @@
 package sselimit
 
 import (
+	"hash/maphash"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
 )
 
-// userEntries counts the limiter's per-user entries: the state it keeps.
+// userEntries counts the limiter's per-user entries, dead or alive: the
+// state it keeps.
 func userEntries(l *SSELimiter) int {
 	n := 0
-	l.users.Range(func(_, _ any) bool { n++; return true })
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		if t := sh.tab.Load(); t != nil {
+			for j := range t.slots {
+				if e := t.slots[j].Load(); e != nil && e != tombstone {
+					n++
+				}
+			}
+		}
+		sh.mu.Unlock()
+	}
 	return n
+}
+
+// entryOf returns the entry of user, as an admission's lookup finds it.
+func entryOf(l *SSELimiter, user string) *userEntry {
+	h := maphash.String(l.seed, user)
+	return l.shard(h).find(h, user)
 }
 
 // mustAcquire acquires a slot for user and fails the test if it is refused.
@@ -186,4 +207,69 @@ func TestUserKeyIsCopied(t *testing.T) {
 	}
 	r()
 	checkCounts(t, l, 0, map[string]int64{"alice": 0})
+}
+
+func TestLongUserKeyIsCopied(t *testing.T) {
+	// Keys too long to be kept in the entry itself are cloned.
+	l := NewSSELimiter(0, 1)
+	alice, mallory := strings.Repeat("a", 300), strings.Repeat("m", 300)
+	buf := []byte(alice)
+	r := mustAcquire(t, l, unsafe.String(&buf[0], len(buf)))
+	copy(buf, mallory)
+	checkCounts(t, l, 1, map[string]int64{alice: 1, mallory: 0})
+	if _, err := l.Acquire(alice); err != ErrTooManyConnectionsForUser {
+		t.Errorf("Acquire(long alice) error = %v, want %v", err, ErrTooManyConnectionsForUser)
+	}
+	r()
+	checkCounts(t, l, 0, map[string]int64{alice: 0})
+}
+
+func TestKeysOfEveryLength(t *testing.T) {
+	// Around the longest key kept in the entry: keys that share a prefix,
+	// or differ only in length, are different users.
+	l := NewSSELimiter(0, 1)
+	var keys []string
+	for n := range shortKeyLen + 3 {
+		keys = append(keys, strings.Repeat("k", n))
+	}
+	counts := map[string]int64{}
+	var releases []func()
+	for _, k := range keys {
+		releases = append(releases, mustAcquire(t, l, k))
+		counts[k] = 1
+	}
+	checkCounts(t, l, int64(len(keys)), counts)
+	for i, r := range releases {
+		r()
+		counts[keys[i]] = 0
+	}
+	checkCounts(t, l, 0, counts)
+}
+
+func TestManyUsersGrowAndShrinkTables(t *testing.T) {
+	// Enough users for every shard's table to grow several times, then
+	// shrink back as they leave, with the counts right all along.
+	l := NewSSELimiter(0, 2)
+	const users = 5000
+	releases := make([]func(), 0, users)
+	for i := range users {
+		releases = append(releases, mustAcquire(t, l, "user-"+strconv.Itoa(i)))
+	}
+	if got := userEntries(l); got != users {
+		t.Fatalf("user entries = %d, want %d", got, users)
+	}
+	for i := range users {
+		if got := l.ActiveForUser("user-" + strconv.Itoa(i)); got != 1 {
+			t.Fatalf("ActiveForUser(user-%d) = %d, want 1", i, got)
+		}
+	}
+	for _, r := range releases {
+		r()
+	}
+	checkCounts(t, l, 0, nil)
+	for i := range l.shards {
+		if tab := l.shards[i].tab.Load(); tab != nil && len(tab.slots) > minSlots {
+			t.Errorf("shard %d: %d slots with no users, want %d", i, len(tab.slots), minSlots)
+		}
+	}
 }

@@ -1,0 +1,38 @@
+package sselimit
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// A ticket is the state behind one release function. Tickets are pooled, so
+// an admission allocates only the release closure, which captures the ticket
+// and its state when handed out. state grows by one at each release: a
+// closure acts only if it moves state from its own value to the next, so only
+// its first call acts, and one kept past its ticket's reuse never matches
+// again: it cannot release another admission's slot.
+type ticket struct {
+	state atomic.Uint64
+	l     *SSELimiter
+	e     *userEntry
+}
+
+var ticketPool = sync.Pool{New: func() any { return new(ticket) }}
+
+// newRelease returns the release function of a slot of e, already counted.
+func newRelease(l *SSELimiter, e *userEntry) func() {
+	t := ticketPool.Get().(*ticket)
+	t.l, t.e = l, e
+	held := t.state.Load()
+	return func() { t.release(held) }
+}
+
+func (t *ticket) release(held uint64) {
+	if !t.state.CompareAndSwap(held, held+1) {
+		return // released already, maybe reused since
+	}
+	l, e := t.l, t.e
+	t.l, t.e = nil, nil // a pooled ticket must not keep a retired entry alive
+	ticketPool.Put(t)
+	l.releaseSlot(e)
+}

@@ -1,0 +1,213 @@
+package sselimit
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The users holding slots live in shardCount shards, chosen by the top
+// bits of their key's hash. Each shard is an open-addressing hash table
+// (linear probing) that admissions and queries read without a lock, and
+// that only the insertion of a user's first slot and the removal of a user
+// whose count fell to 0 write, under the shard's mutex.
+const (
+	shardBits  = 6
+	shardCount = 1 << shardBits
+	minSlots   = 8 // a table's smallest size, a power of 2
+)
+
+// A userEntry is one user's count. Only state changes once an entry is in
+// a table, and an entry is never reused: whoever still reads an entry that
+// was removed finds a count of 0 (it is dead), never another user's.
+type userEntry struct {
+	state atomic.Int64 // count<<countShift | entryDead | entryLocked
+	hash  uint64
+	long  string // the key, when longer than short
+	n     uint8  // len of the key in short, or longKey
+	short [shortKeyLen]byte
+}
+
+const (
+	entryLocked = 1 << iota // an admission is checking and counting on it
+	entryDead               // retired: its count is 0 for good
+	countShift  = iota
+	countOne    = 1 << countShift
+
+	shortKeyLen = 63  // keys up to this long are copied into the entry itself
+	longKey     = 255 // n of an entry whose key is in long
+)
+
+// newUserEntry returns the entry of the key, holding one slot. It copies
+// the key: the caller's string may alias a buffer reused later.
+func newUserEntry(h uint64, key string) *userEntry {
+	e := &userEntry{hash: h}
+	if len(key) > shortKeyLen {
+		e.long, e.n = strings.Clone(key), longKey
+	} else {
+		e.n = uint8(copy(e.short[:], key))
+	}
+	e.state.Store(countOne)
+	return e
+}
+
+func (e *userEntry) is(key string) bool {
+	if len(key) > shortKeyLen {
+		return e.n == longKey && e.long == key
+	}
+	return int(e.n) == len(key) && string(e.short[:len(key)]) == key
+}
+
+func (e *userEntry) count() int64 { return e.state.Load() >> countShift }
+
+// tombstone fills the slot of a removed entry whose probe sequence may go on.
+var tombstone = &userEntry{n: longKey}
+
+type shard struct {
+	mu   sync.Mutex
+	tab  atomic.Pointer[table] // replaced under mu; nil until the first user
+	live int                   // entries in tab, under mu
+	used int                   // slots of tab not nil: entries and tombstones, under mu
+	_    [32]byte              // shards, written by different users, keep off each other's cache lines
+}
+
+// A table is never full: a probe sequence always ends at a nil slot.
+type table struct {
+	slots []atomic.Pointer[userEntry] // a power of 2 of them
+}
+
+func (l *SSELimiter) shard(h uint64) *shard { return &l.shards[h>>(64-shardBits)] }
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock
+// and writes nothing; the entry may be dead.
+func (sh *shard) find(h uint64, key string) *userEntry {
+	t := sh.tab.Load()
+	if t == nil {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i].Load()
+		if e == nil {
+			return nil
+		}
+		if e != tombstone && e.hash == h && e.is(key) {
+			return e
+		}
+	}
+}
+
+// insert returns the live entry of key if there is one; otherwise it takes
+// a global slot and inserts a fresh entry holding that slot (counted), or
+// reports the global cap. A dead entry of key gives its place to the fresh
+// one, so a table never holds two entries of a key.
+func (sh *shard) insert(l *SSELimiter, h uint64, key string) (e *userEntry, counted bool, err error) {
+	fresh := newUserEntry(h, key) // outside the lock; wasted only in a race or a refusal
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t := sh.tab.Load()
+	if t == nil {
+		t = newTable(minSlots)
+		sh.tab.Store(t)
+	}
+	mask := uint64(len(t.slots) - 1)
+	at := -1 // the slot for a fresh entry
+	for i := h & mask; ; i = (i + 1) & mask {
+		x := t.slots[i].Load()
+		if x == nil || x == tombstone {
+			if at < 0 {
+				at = int(i)
+			}
+			if x == nil {
+				break
+			}
+			continue
+		}
+		if x.hash == h && x.is(key) {
+			if x.state.Load()&entryDead == 0 {
+				return x, false, nil
+			}
+			at = int(i)
+			break
+		}
+	}
+	if !l.addActive() {
+		return nil, false, ErrTooManyConnections
+	}
+	e = fresh
+	switch t.slots[at].Swap(e) {
+	case nil:
+		sh.used++
+		sh.live++
+	case tombstone:
+		sh.live++
+	}
+	if sh.used*4 > len(t.slots)*3 {
+		sh.rebuild()
+	}
+	return e, true, nil
+}
+
+// remove takes e, which is dead, out of the table, unless a fresh entry or
+// a rebuild has already taken its place.
+func (sh *shard) remove(e *userEntry) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t := sh.tab.Load()
+	mask := uint64(len(t.slots) - 1)
+	i := e.hash & mask
+	for ; t.slots[i].Load() != e; i = (i + 1) & mask {
+		if t.slots[i].Load() == nil {
+			return
+		}
+	}
+	sh.live--
+	if t.slots[(i+1)&mask].Load() != nil {
+		t.slots[i].Store(tombstone) // a probe sequence may go on past i
+	} else {
+		// i ends its probe sequences, and so do the tombstones before it.
+		for {
+			t.slots[i].Store(nil)
+			sh.used--
+			i = (i - 1) & mask
+			if t.slots[i].Load() != tombstone {
+				break
+			}
+		}
+	}
+	if len(t.slots) > minSlots && sh.live*8 < len(t.slots) {
+		sh.rebuild()
+	}
+}
+
+// rebuild replaces the table with one holding only its live entries, at a
+// load of at most a half. Readers still probing the old table see entries
+// that were live when they loaded it.
+func (sh *shard) rebuild() {
+	old := sh.tab.Load()
+	size := minSlots
+	for size < 2*(sh.live+1) {
+		size *= 2
+	}
+	t := newTable(size)
+	mask := uint64(size - 1)
+	live := 0
+	for i := range old.slots {
+		e := old.slots[i].Load()
+		if e == nil || e == tombstone || e.state.Load()&entryDead != 0 {
+			continue
+		}
+		j := e.hash & mask
+		for t.slots[j].Load() != nil {
+			j = (j + 1) & mask
+		}
+		t.slots[j].Store(e)
+		live++
+	}
+	sh.live, sh.used = live, live
+	sh.tab.Store(t)
+}
+
+func newTable(size int) *table {
+	return &table{slots: make([]atomic.Pointer[userEntry], size)}
+}
