@@ -1,0 +1,187 @@
+package sselimitredis_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+	sselimitredis "github.com/sselimit/sselimit/redis"
+)
+
+// closeReason reads conn up to its close frame and returns its reason.
+func closeReason(t *testing.T, conn *sselimittest.Conn) sselimit.Reason {
+	t.Helper()
+	for {
+		ev, err := conn.Next()
+		if err != nil {
+			t.Fatalf("reading up to the close frame: %v", err)
+		}
+		if ev.Name == "close" {
+			var data struct{ Reason sselimit.Reason }
+			if err := json.Unmarshal([]byte(ev.Data), &data); err != nil {
+				t.Fatalf("close frame data %q: %v", ev.Data, err)
+			}
+			return data.Reason
+		}
+	}
+}
+
+// awaitRenewal returns once the limiter named name has renewed its leases.
+func awaitRenewal(t *testing.T, srv *server, name string) {
+	t.Helper()
+	rc := srv.client()
+	first := leaseExpiries(t, rc, name)
+	for {
+		now := leaseExpiries(t, rc, name)
+		if len(now) > 0 && len(first) > 0 && !now[0].Equal(first[0]) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polls Redis; renewal sends no event
+	}
+}
+
+// TestRestartEmptyPutsLeasesBack restarts Redis without its data while a
+// stream is open: renewal puts the lease back, and the stream goes on.
+func TestRestartEmptyPutsLeasesBack(t *testing.T) {
+	srv := startRedis(t)
+	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithName("restart"),
+		sselimitredis.WithLeaseTTL(time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	c := sselimittest.NewClient(t, rs.urls[0])
+	conn := c.MustStream("/stream", "alice")
+	srv.kill()
+	srv.start()
+	lim := rs.lims[0]
+	for {
+		if n, err := lim.ActiveForUser(context.Background(), "alice"); err == nil && n == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // polls Redis for the put-back
+	}
+	if st := rs.gates[0].Stats(); st.Active != 1 || st.Ended[sselimit.ReasonLeaseLost] != 0 {
+		t.Errorf("after the put-back: active %d, lease_lost %d; want 1, 0", st.Active, st.Ended[sselimit.ReasonLeaseLost])
+	}
+	conn.Close()
+	waitIdle(t, rs)
+}
+
+// TestRestartEmptyWithTheCapTakenLosesTheLease restarts Redis without its
+// data; another replica fills the user's cap before the first renews: the
+// first's streams end with lease_lost, and the cap holds.
+func TestRestartEmptyWithTheCapTakenLosesTheLease(t *testing.T) {
+	srv := startRedis(t)
+	opts := []sselimitredis.Option{sselimitredis.WithName("taken"),
+		sselimitredis.WithLeaseTTL(3 * time.Second), sselimitredis.WithRenewEvery(2 * time.Second)}
+	rs := startReplicas(t, srv.client(), 2, 10, 2, opts...)
+	a, b := sselimittest.NewClient(t, rs.urls[0]), sselimittest.NewClient(t, rs.urls[1])
+	old := []*sselimittest.Conn{a.MustStream("/stream", "alice"), a.MustStream("/stream", "alice")}
+	// Right after a renewal, the next is two seconds away: time enough to
+	// restart Redis and fill the cap from the other replica.
+	awaitRenewal(t, srv, "taken")
+	srv.kill()
+	srv.start()
+	b.MustStream("/stream", "alice")
+	b.MustStream("/stream", "alice")
+	for _, conn := range old {
+		if got := closeReason(t, conn); got != sselimit.ReasonLeaseLost {
+			t.Errorf("old stream's close reason: got %q, want lease_lost", got)
+		}
+	}
+	if n, err := rs.lims[1].ActiveForUser(context.Background(), "alice"); err != nil || n != 2 {
+		t.Errorf("ActiveForUser(alice): got %d %v, want 2", n, err)
+	}
+	if st := rs.gates[1].Stats(); st.Active != 2 {
+		t.Errorf("the replica admitted after the restart holds %d streams, want 2", st.Active)
+	}
+	_, resp, _, err := b.Open("/stream", "alice")
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("third stream for alice: %v %v, want 429", resp, err)
+	}
+	waitIdle(t, rs)
+}
+
+// TestRenewalFailingPastTheTTLLosesTheLease stops Redis for good while a
+// stream is open: the stream ends with lease_lost before its lease could
+// have expired in Redis.
+func TestRenewalFailingPastTheTTLLosesTheLease(t *testing.T) {
+	srv := startRedis(t)
+	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithLeaseTTL(time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	conn := sselimittest.NewClient(t, rs.urls[0]).MustStream("/stream", "alice")
+	srv.kill()
+	if got := closeReason(t, conn); got != sselimit.ReasonLeaseLost {
+		t.Errorf("close reason: got %q, want lease_lost", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sselimittest.WaitLimit)
+	defer cancel()
+	if n, err := rs.gates[0].Drain(ctx); err != nil || n != 0 {
+		t.Fatalf("Drain: %d remain, %v", n, err)
+	}
+}
+
+// TestRedisDownFailsClosedThenRecovers stops Redis: admissions are
+// refused with 503 within the timeout; once Redis is back, admission
+// resumes.
+func TestRedisDownFailsClosedThenRecovers(t *testing.T) {
+	srv := startRedis(t)
+	const timeout = 300 * time.Millisecond
+	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithTimeout(timeout), sselimitredis.WithBreaker(2, 200*time.Millisecond))
+	c := sselimittest.NewClient(t, rs.urls[0])
+	srv.kill()
+	for i := range 4 { // past the breaker's threshold
+		start := time.Now()
+		_, resp, _, err := c.Open("/stream", "alice")
+		if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("request %d with Redis down: %v %v, want 503 with Retry-After", i, resp, err)
+		}
+		if took := time.Since(start); took > timeout+time.Second {
+			t.Errorf("request %d with Redis down took %v, want about the timeout %v at most", i, took, timeout)
+		}
+	}
+	if got := rs.gates[0].Stats().Refused[sselimit.RefusedUnavailable]; got != 4 {
+		t.Errorf("refused as unavailable: got %d, want 4", got)
+	}
+	srv.start()
+	for {
+		conn, _, _, err := c.Open("/stream", "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conn != nil {
+			conn.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polls until the breaker's probe finds Redis back
+	}
+	waitIdle(t, rs)
+}
+
+// TestFallbackAdmitsWhileRedisIsDown checks a fallback limiter takes over
+// admission while Redis is unreachable, with its own caps.
+func TestFallbackAdmitsWhileRedisIsDown(t *testing.T) {
+	srv := startRedis(t)
+	fallback := sselimit.NewSSELimiter(2, 1)
+	lim := newLimiter(t, srv.client(), 10, 5, sselimitredis.WithFallback(fallback))
+	srv.kill()
+	release, err := lim.Acquire("alice")
+	if err != nil {
+		t.Fatalf("Acquire with Redis down and a fallback: %v", err)
+	}
+	if _, err := lim.Acquire("alice"); !errors.Is(err, sselimit.ErrTooManyConnectionsForUser) {
+		t.Errorf("second Acquire on the fallback: got %v, want its user cap", err)
+	}
+	if n := fallback.ActiveConnections(); n != 1 {
+		t.Errorf("fallback holds %d, want 1", n)
+	}
+	release()
+	if n := fallback.ActiveConnections(); n != 0 {
+		t.Errorf("fallback holds %d after release, want 0", n)
+	}
+	lim2 := newLimiter(t, srv.client(), 10, 5)
+	if _, err := lim2.Acquire("alice"); !errors.Is(err, sselimitredis.ErrUnavailable) {
+		t.Errorf("Acquire with Redis down and no fallback: got %v, want ErrUnavailable", err)
+	}
+}
