@@ -1,34 +1,107 @@
 package demo
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 	sselimit "github.com/sselimit/sselimit/core"
+	sselimitprom "github.com/sselimit/sselimit/prometheus"
+	sselimitredis "github.com/sselimit/sselimit/redis"
 )
 
 // App is the limiter and gate of an example app, made from its Config,
 // with the handlers every app serves the same way.
 type App struct {
 	Config
-	Gate *sselimit.Gate
-	lim  *sselimit.SSELimiter
+	Gate    *sselimit.Gate
+	local   *sselimit.SSELimiter   // without -redis
+	cluster *sselimitredis.Limiter // with -redis
+	metrics *prometheus.Registry
 }
 
-// New makes the limiter and gate that cfg describes. A request without a
+// New makes the limiter and gate that cfg describes: in process, or in
+// the Redis that cfg.Redis names, which must answer. A request without a
 // user is limited by its client address.
 func New(cfg Config) (*App, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	lim := sselimit.NewSSELimiter(cfg.MaxTotal, cfg.MaxPerUser)
+	a := &App{Config: cfg}
+	var lim sselimit.Limiter
+	if cfg.Redis == "" {
+		a.local = sselimit.NewSSELimiter(cfg.MaxTotal, cfg.MaxPerUser)
+		lim = a.local
+	} else {
+		var err error
+		if a.cluster, err = newRedisLimiter(cfg); err != nil {
+			return nil, err
+		}
+		lim = a.cluster
+	}
 	gate, err := sselimit.NewGate(lim,
 		sselimit.WithEmptyKey(sselimit.FallbackToIP),
 		sselimit.WithHeartbeat(cfg.Heartbeat),
 	)
 	if err != nil {
+		a.close()
 		return nil, err
 	}
-	return &App{Config: cfg, Gate: gate, lim: lim}, nil
+	a.Gate = gate
+	a.metrics = prometheus.NewRegistry()
+	if err := a.metrics.Register(sselimitprom.NewCollector(gate)); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func newRedisLimiter(cfg Config) (*sselimitredis.Limiter, error) {
+	opt, err := redis.ParseURL(cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	client := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("-redis %s: %w", cfg.Redis, err)
+	}
+	var opts []sselimitredis.Option
+	if cfg.LeaseTTL > 0 {
+		opts = append(opts, sselimitredis.WithLeaseTTL(cfg.LeaseTTL))
+	}
+	lim, err := sselimitredis.New(client, cfg.MaxTotal, cfg.MaxPerUser, opts...)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	return lim, nil
+}
+
+// close gives back what New took: the Redis limiter releases its leases.
+func (a *App) close() {
+	if a.cluster != nil {
+		a.cluster.Close()
+	}
+}
+
+// UserCap is the per-user cap of user for the gate: its plan, or 0 for
+// the limiter's own cap.
+func (a *App) UserCap(user string) int {
+	n, ok := a.Plans[user]
+	switch {
+	case !ok:
+		return 0
+	case n == 0:
+		return sselimit.NoUserCap
+	}
+	return n
 }
 
 // A Route is a GET route served by a plain net/http handler.
@@ -37,12 +110,16 @@ type Route struct {
 	Handler http.Handler
 }
 
-// Routes are the GET routes every app serves besides /events: the page
-// and the counts.
+// Routes are the GET routes every app serves besides /events: the page,
+// the counts as JSON, the metrics in the Prometheus text format, and the
+// open streams. /debug/streams shows user keys and client addresses: a
+// real app keeps it behind its operators' authentication.
 func (a *App) Routes() []Route {
 	return []Route{
 		{"/", http.HandlerFunc(servePage)},
 		{"/stats", http.HandlerFunc(a.serveStats)},
+		{"/metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})},
+		{"/debug/streams", sselimit.DebugHandler(a.Gate)},
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,13 @@ type Config struct {
 	// TrustedProxies are the proxies whose ProxyHeader is believed; with
 	// none, a request's client address is its connection's peer.
 	TrustedProxies []netip.Prefix
+	// Redis is a redis:// URL: the caps are then counted in that Redis,
+	// across every replica started with the same URL and caps.
+	Redis    string
+	LeaseTTL time.Duration // with Redis; 0: the Redis limiter's default
+	// Plans are per-user caps that replace MaxPerUser for those users;
+	// 0 means no per-user cap.
+	Plans map[string]int
 }
 
 // RegisterFlags defines the flags shared by the example apps on fs.
@@ -39,6 +48,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Tick, "tick", time.Second, "time between two ticks of a stream")
 	fs.Var((*prefixList)(&c.TrustedProxies), "trusted-proxy",
 		"CIDR or address of a proxy whose "+ProxyHeader+" header gives the client address (repeatable; none: no header is believed)")
+	fs.StringVar(&c.Redis, "redis", "", "redis:// URL: count the caps in this Redis, shared by every replica started with it")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 0, "with -redis: how long a crashed replica's slots stay taken (default 15s)")
+	fs.Var((*planList)(&c.Plans), "plan", "user=N: N streams at once for this user instead of -max-per-user, 0 for no cap (repeatable)")
 }
 
 // Check reports the first flag value that cannot work.
@@ -48,6 +60,10 @@ func (c *Config) Check() error {
 		return errors.New("-heartbeat must be positive")
 	case c.Tick <= 0:
 		return errors.New("-tick must be positive")
+	case c.LeaseTTL < 0:
+		return errors.New("-lease-ttl must be positive")
+	case c.LeaseTTL > 0 && c.Redis == "":
+		return errors.New("-lease-ttl needs -redis")
 	}
 	return nil
 }
@@ -110,5 +126,36 @@ func (l *prefixList) Set(s string) error {
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
 	*l = append(*l, p.Masked())
+	return nil
+}
+
+// planList is a repeatable flag of user=N.
+type planList map[string]int
+
+func (l *planList) String() string {
+	if l == nil || *l == nil {
+		return ""
+	}
+	s := make([]string, 0, len(*l))
+	for u, n := range *l {
+		s = append(s, u+"="+strconv.Itoa(n))
+	}
+	slices.Sort(s)
+	return strings.Join(s, ",")
+}
+
+func (l *planList) Set(s string) error {
+	user, n, ok := strings.Cut(s, "=")
+	limit, err := strconv.Atoi(n)
+	if !ok || user == "" || err != nil || limit < 0 {
+		return fmt.Errorf("%q is not user=N with N a whole number of streams, 0 for no cap", s)
+	}
+	if _, dup := (*l)[user]; dup {
+		return fmt.Errorf("%s has two plans", user)
+	}
+	if *l == nil {
+		*l = make(planList)
+	}
+	(*l)[user] = limit
 	return nil
 }

@@ -58,7 +58,9 @@ func (a *App) Serve(ln net.Listener, serve func() error, shutdown func(context.C
 	} else {
 		log.Print("drained")
 	}
-	if err := shutdown(ctx); err != nil {
+	err := shutdown(ctx)
+	a.close()
+	if err != nil {
 		log.Fatal(err)
 	}
 }

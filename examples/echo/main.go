@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	sselimit "github.com/sselimit/sselimit/core"
 	sselimitecho "github.com/sselimit/sselimit/echo"
 	"github.com/sselimit/sselimit/examples/demo"
 )
@@ -59,8 +60,11 @@ func main() {
 
 	ln := app.Listen()
 	e.Listener = ln
-	// No WriteTimeout: it would cut every stream; the gate bounds each write.
+	// No WriteTimeout: it would cut every stream; the gate bounds each
+	// write. ConnContext lets a stream bound its connection, so a client
+	// that vanished without a word is found.
 	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.ConnContext = sselimit.ConnContext
 	// On SIGINT or SIGTERM: gate.Drain, then e.Shutdown.
 	app.Serve(ln, func() error { return e.Start("") }, e.Shutdown)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/examples/demo"
 	sselimitgin "github.com/sselimit/sselimit/gin"
 )
@@ -48,8 +49,10 @@ func main() {
 	}
 
 	ln := app.Listen()
-	// No WriteTimeout: it would cut every stream; the gate bounds each write.
-	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	// No WriteTimeout: it would cut every stream; the gate bounds each
+	// write. ConnContext lets a stream bound its connection, so a client
+	// that vanished without a word is found.
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, ConnContext: sselimit.ConnContext}
 	// On SIGINT or SIGTERM: gate.Drain, then srv.Shutdown.
 	app.Serve(ln, func() error { return srv.Serve(ln) }, srv.Shutdown)
 }
