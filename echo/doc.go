@@ -18,8 +18,9 @@
 //
 // Refusals are returned as *echo.HTTPError, with Retry-After set, so Echo's
 // HTTPErrorHandler renders them: 429 when the user's cap is full, 503 when
-// the global cap is full or the gate drains, 401 and 400 for a missing or
-// bad identity.
+// the global cap is full or the gate drains; 401 when the extractor finds
+// no identity (""), 403 when it fails (as Echo's RateLimiter answers, with
+// middleware.ErrExtractorError), 400 for a key the gate cannot use.
 //
 // Streaming: the handler of an admitted request finds the response
 // committed (200, text/event-stream) and sends through Stream(c), or writes

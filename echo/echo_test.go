@@ -145,8 +145,8 @@ func TestFailingIdentifierExtractor(t *testing.T) {
 		e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{Gate: g.Gate, IdentifierExtractor: failing}))
 		resp := get(t, sselimittest.NewClient(t, serve(t, e)), "/stream")
 		b := body(t, resp)
-		if resp.StatusCode != http.StatusUnauthorized || strings.TrimSpace(b) != `{"message":"identity required"}` {
-			t.Errorf("got %d %q, want 401 {\"message\":\"identity required\"}", resp.StatusCode, b)
+		if resp.StatusCode != http.StatusForbidden || strings.TrimSpace(b) != `{"message":"error while extracting identifier"}` {
+			t.Errorf("got %d %q, want Echo's ErrExtractorError: 403 {\"message\":\"error while extracting identifier\"}", resp.StatusCode, b)
 		}
 		if strings.Contains(b, errExtractor.Error()) {
 			t.Errorf("body %q names the extractor's error", b)
@@ -367,11 +367,11 @@ func TestFromContext(t *testing.T) {
 			t.Errorf("%s value: hello %+v, want key %q", kind, ev, key)
 		}
 	}
-	for _, kind := range []string{"missing", "int"} {
+	for kind, status := range map[string]int{"missing": http.StatusUnauthorized, "int": http.StatusForbidden} {
 		resp := get(t, client, "/stream", "X-Kind", kind)
 		body(t, resp)
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("%s value: got %d, want 401", kind, resp.StatusCode)
+		if resp.StatusCode != status {
+			t.Errorf("%s value: got %d, want %d", kind, resp.StatusCode, status)
 		}
 		var r *sselimit.Refusal
 		if err := receive(t, handled, "Echo's error handler"); !errors.As(err, &r) {
@@ -636,4 +636,40 @@ func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 	}
 	client.MustStream("/api/stream", "bob")
 	g.Active(2)
+}
+
+// TestNoIdentityAndBadIdentity: the default ErrorHandler tells a request
+// without an identity (401) from one whose identity is bad: the
+// extractor failed (403, Echo's ErrExtractorError) or gave a key the gate
+// refuses (400).
+func TestNoIdentityAndBadIdentity(t *testing.T) {
+	g := newGate(t, sselimit.NewSSELimiter(10, 1))
+	e := newEcho()
+	e.GET("/stream", hello, sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
+		Gate: g.Gate,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			if c.QueryParam("fail") != "" {
+				return "", errExtractor
+			}
+			return c.QueryParam("user"), nil
+		},
+	}))
+	client := sselimittest.NewClient(t, serve(t, e))
+	for _, tc := range []struct {
+		query, body string
+		status      int
+	}{
+		{"", `{"message":"identity required"}`, http.StatusUnauthorized},
+		{"fail=1", `{"message":"error while extracting identifier"}`, http.StatusForbidden},
+		{"user=" + strings.Repeat("a", 257), `{"message":"invalid identity"}`, http.StatusBadRequest},
+	} {
+		resp := get(t, client, "/stream?"+tc.query)
+		if b := strings.TrimSpace(body(t, resp)); resp.StatusCode != tc.status || b != tc.body {
+			t.Errorf("?%.20s: got %d %s, want %d %s", tc.query, resp.StatusCode, b, tc.status, tc.body)
+		}
+	}
+	st := g.Gate.Stats()
+	if st.Refused[sselimit.RefusedNoIdentity] != 2 || st.Refused[sselimit.RefusedBadIdentity] != 1 || st.Admitted != 0 {
+		t.Errorf("Stats(): %+v, want no_identity 2 (no key, extractor error), bad_identity 1, nothing admitted", st)
+	}
 }

@@ -2,6 +2,7 @@ package sselimitecho
 
 import (
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	sselimit "github.com/sselimit/sselimit/core"
 )
 
@@ -9,11 +10,11 @@ import (
 // middleware stored with c.Set(key, v): a string as it is, a fmt.Stringer
 // through its String method. A missing (nil) value is "", which the gate's
 // empty-key policy answers (401 by default, or the client address); a value
-// of any other type is an error, answered by ErrorHandler (401 by default).
+// of any other type is an error, answered by ErrorHandler (403 by default).
 //
 // Echo's JWT middleware stores a *jwt.Token, not a string: write an
 // extractor reading the claim you limit by instead (see the README).
-func FromContext(key string) func(c echo.Context) (string, error) {
+func FromContext(key string) middleware.Extractor {
 	return func(c echo.Context) (string, error) { return sselimit.KeyFromValue(c.Get(key)) }
 }
 

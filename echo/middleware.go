@@ -1,6 +1,7 @@
 package sselimitecho
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,16 +23,23 @@ type Config struct {
 	Gate *sselimit.Gate
 
 	// IdentifierExtractor returns the key a request is limited by (for
-	// example a user ID an auth middleware stored, see FromContext). An
-	// error is answered by ErrorHandler (401 by default); "" follows the
-	// gate's empty-key policy. Default (nil): the client address, in the
-	// gate's address namespace.
-	IdentifierExtractor func(c echo.Context) (string, error)
+	// example a user ID an auth middleware stored, see FromContext).
+	// Returning "" says the request has no identity: the gate's empty-key
+	// policy answers it (401, or the client address with
+	// sselimit.FallbackToIP). Returning an error says its identity is bad
+	// (a token that does not parse, say): ErrorHandler answers it, with
+	// 403 by default, as Echo's RateLimiter does. Default (nil): the
+	// client address, in the gate's address namespace.
+	IdentifierExtractor middleware.Extractor
 
-	// ErrorHandler answers refusals for a missing or bad identity (401,
-	// 400) and limiter failures (503). err is a *sselimit.Refusal
-	// (errors.As), which wraps the extractor's error when there was one.
-	// Its result is the middleware's result. Default: see DenyHandler.
+	// ErrorHandler answers refusals for an identity: an extractor error
+	// (403 by default: middleware.ErrExtractorError), no identity (401),
+	// a key the gate refuses (400: over 256 bytes, not UTF-8, or holding
+	// control characters); and limiter failures (503). err is a
+	// *sselimit.Refusal (errors.As), which wraps the extractor's error
+	// when there was one. Its result is the middleware's result. Default:
+	// Retry-After where the refusal has one, then an *echo.HTTPError with
+	// the status above, which Echo's HTTPErrorHandler renders.
 	ErrorHandler func(c echo.Context, err error) error
 
 	// DenyHandler answers refusals by a cap (429 for the user's, 503 for
@@ -155,6 +163,10 @@ func respondRefusal(c echo.Context, err error) error {
 	r.SetHeaders(c.Response().Header())
 	if r.Soft {
 		return c.Blob(http.StatusOK, "text/event-stream", r.SoftBody())
+	}
+	if r.Reason == sselimit.RefusedNoIdentity && !errors.Is(r.Err, sselimit.ErrNoIdentity) {
+		// The extractor failed: Echo's RateLimiter answers 403.
+		return &echo.HTTPError{Code: middleware.ErrExtractorError.Code, Message: middleware.ErrExtractorError.Message, Internal: r}
 	}
 	msg, ok := messages[r.Reason]
 	if !ok {

@@ -1,6 +1,7 @@
 package sselimitecho_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -10,7 +11,7 @@ import (
 )
 
 func TestMiddlewareBehaviour(t *testing.T) {
-	sselimittest.Run(t, sselimittest.Harness{Start: startEcho})
+	sselimittest.Run(t, sselimittest.Harness{Start: startEcho, KeyErrorStatus: http.StatusForbidden})
 }
 
 // startEcho serves the suite's route through the middleware on a real Echo

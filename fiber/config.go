@@ -3,12 +3,13 @@ package sselimitfiber
 import (
 	"net/http"
 	"sort"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	sselimit "github.com/sselimit/sselimit/core"
 )
 
-// Config defines the config for the middleware. Only Gate is required.
+// Config defines the config for the middleware. Every field is optional.
 type Config struct {
 	// Next defines a function to skip this middleware when returned true:
 	// the request goes on unlimited, and Stream refuses it with
@@ -20,60 +21,103 @@ type Config struct {
 	// Gate admits, runs and drains the streams; its options (caps through
 	// its limiter, heartbeat, write timeout, Retry-After, soft refusal,
 	// evict-oldest, maximum lifetime, dry run, fail-open, empty-key
-	// policy, hooks) apply as they do on every other adapter.
+	// policy, hooks) apply as they do on every other adapter. Drain it on
+	// shutdown.
 	//
-	// Required: New panics without it.
+	// Optional. Default: DefaultGate()
 	Gate *sselimit.Gate
 
 	// KeyGenerator returns the user key a request is limited by, for
-	// example with KeyFromLocals. An error is refused with 401 through
-	// ErrorHandler; "" follows the gate's empty-key policy. The middleware
-	// copies the key, since Fiber reuses its strings once the handler
-	// returns and the stream outlives the handler.
+	// example with KeyFromLocals. "" means the request carries no
+	// identity: the gate's empty-key policy answers it (401, or the client
+	// address with sselimit.FallbackToIP). The middleware copies the key,
+	// since Fiber reuses its strings once the handler returns and the
+	// stream outlives the handler.
 	//
 	// Optional. Default: nil, the client address as c.IP() resolves it
-	// (Fiber's ProxyHeader and trusted-proxy settings apply), in the
-	// gate's address namespace.
-	KeyGenerator func(c *fiber.Ctx) (string, error)
+	// (see the README's "Behind a proxy"), in the gate's address
+	// namespace, apart from user keys.
+	KeyGenerator func(*fiber.Ctx) string
 
 	// LimitReached answers refusals by a cap (429 for the user's, 503 for
-	// the global one) and while the gate drains (503).
+	// the global one) and while the gate drains (503). Refusal(c) gives
+	// the refusal: its Status, Reason and Retry-After.
 	//
 	// Optional. Default: sets Retry-After and returns
-	// fiber.NewError(r.Status, r.Message()), which the app's ErrorHandler
-	// answers; a soft refusal is answered 200 text/event-stream with
-	// r.SoftBody().
-	LimitReached func(c *fiber.Ctx, r *sselimit.Refusal) error
+	// fiber.NewError(status, message), which the app's ErrorHandler
+	// answers; a soft refusal is answered 200 text/event-stream with a
+	// close frame instead.
+	LimitReached fiber.Handler
 
-	// ErrorHandler answers refusals for a missing identity (401), a bad
-	// one (400) and a limiter failure (503).
+	// ErrorHandler answers refusals for a missing identity (401), a
+	// malformed one (400: over 256 bytes, not UTF-8, or holding control
+	// characters) and a limiter failure (503). err is the
+	// *sselimit.Refusal, also given by Refusal(c).
 	//
-	// Optional. Default: the same as LimitReached's.
-	ErrorHandler func(c *fiber.Ctx, r *sselimit.Refusal) error
+	// Optional. Default: the same answer as LimitReached's.
+	ErrorHandler fiber.ErrorHandler
 }
 
-// ConfigDefault is the default config. It has no Gate, which New requires.
-var ConfigDefault = Config{}
+// ConfigDefault is the default config: every request is limited by its
+// client address through DefaultGate, and refusals are answered with
+// Retry-After and a *fiber.Error for the app's ErrorHandler.
+var ConfigDefault = Config{
+	LimitReached: func(c *fiber.Ctx) error { return answer(c, Refusal(c)) },
+	ErrorHandler: func(c *fiber.Ctx, err error) error {
+		r, ok := err.(*sselimit.Refusal)
+		if !ok {
+			r = Refusal(c)
+		}
+		return answer(c, r)
+	},
+}
+
+// DefaultGate returns the gate of every middleware made without one: 1000
+// streams in all and 5 per client, with the core's default options. It is
+// made on first use and shared by the whole process; drain it on
+// shutdown, as any other gate.
+func DefaultGate() *sselimit.Gate { return defaultGate() }
+
+var defaultGate = sync.OnceValue(func() *sselimit.Gate {
+	g, err := sselimit.NewGate(sselimit.NewSSELimiter(1000, 5))
+	if err != nil {
+		panic(err) // unreachable: the default options are valid
+	}
+	return g
+})
 
 func configDefault(config ...Config) Config {
-	cfg := ConfigDefault
-	if len(config) > 0 {
-		cfg = config[0]
+	if len(config) == 0 {
+		config = []Config{ConfigDefault}
 	}
+	cfg := config[0]
 	if cfg.Gate == nil {
-		panic("sselimitfiber: New needs Config.Gate, a *sselimit.Gate from sselimit.NewGate")
+		cfg.Gate = DefaultGate()
 	}
 	if cfg.LimitReached == nil {
-		cfg.LimitReached = refuse
+		cfg.LimitReached = ConfigDefault.LimitReached
 	}
 	if cfg.ErrorHandler == nil {
-		cfg.ErrorHandler = refuse
+		cfg.ErrorHandler = ConfigDefault.ErrorHandler
 	}
 	return cfg
 }
 
-// refuse is the default answer to a refusal.
-func refuse(c *fiber.Ctx, r *sselimit.Refusal) error {
+// refusalKey is the c.Locals key of a refused request's refusal.
+type refusalKey struct{}
+
+// Refusal returns the refusal the middleware is answering for c's
+// request, for LimitReached and ErrorHandler; nil otherwise.
+func Refusal(c *fiber.Ctx) *sselimit.Refusal {
+	r, _ := c.Locals(refusalKey{}).(*sselimit.Refusal)
+	return r
+}
+
+// answer is the default answer to a refusal r.
+func answer(c *fiber.Ctx, r *sselimit.Refusal) error {
+	if r == nil {
+		return fiber.ErrInternalServerError
+	}
 	if v := r.RetryAfterHeader(); v != "" {
 		c.Set(fiber.HeaderRetryAfter, v)
 	}

@@ -415,17 +415,49 @@ func TestStreamNeedsTheMiddleware(t *testing.T) {
 	f.Active(0)
 }
 
-func TestNewWithoutGatePanics(t *testing.T) {
-	for _, cfg := range [][]sselimitfiber.Config{nil, {{}}} {
-		func() {
-			defer func() {
-				if v := recover(); v == nil || !strings.Contains(v.(string), "Config.Gate") {
-					t.Errorf("New(%v): recovered %v, want a panic naming Config.Gate", cfg, v)
+// TestZeroConfigUsesTheDefaultGate: New never panics; without a gate it
+// limits by client address through DefaultGate, 5 streams per client.
+// Each case's client connects from an address of its own, since the
+// default gate is shared by the whole process.
+func TestZeroConfigUsesTheDefaultGate(t *testing.T) {
+	for i, tc := range []struct {
+		name string
+		mw   fiber.Handler
+	}{
+		{"New()", sselimitfiber.New()},
+		{"New(Config{})", sselimitfiber.New(sselimitfiber.Config{})},
+		{"New(ConfigDefault)", sselimitfiber.New(sselimitfiber.ConfigDefault)},
+		{"New(Config{Next})", sselimitfiber.New(sselimitfiber.Config{Next: func(*fiber.Ctx) bool { return false }})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := fiber.New(fiber.Config{DisableStartupMessage: true})
+			app.Get("/stream", tc.mw, holdHandler)
+			client := sselimittest.NewClient(t, serve(t, app))
+			from := net.IPv4(127, 0, 0, byte(20+i))
+			tr := &http.Transport{DisableCompression: true, DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}).DialContext}
+			t.Cleanup(tr.CloseIdleConnections)
+			client.HC = &http.Client{Transport: tr}
+			key := sselimit.DisplayKey(sselimit.IPKey(from.String()))
+			for range 5 {
+				if conn := client.MustStream("/stream", ""); conn == nil {
+					return
 				}
-			}()
-			sselimitfiber.New(cfg...)
-		}()
+			}
+			if got := sselimitfiber.DefaultGate().ActiveByKey()[key]; got != 5 {
+				t.Errorf("DefaultGate().ActiveByKey()[%s]: got %d, want 5", key, got)
+			}
+			if _, resp, _, err := client.Open("/stream", ""); err != nil || resp.StatusCode != http.StatusTooManyRequests {
+				t.Errorf("sixth stream from %s: got %v %v, want 429 (5 per client)", from, status(resp), err)
+			}
+		})
 	}
+}
+
+func status(resp *http.Response) string {
+	if resp == nil {
+		return "no response"
+	}
+	return resp.Status
 }
 
 type userID int
@@ -484,7 +516,7 @@ func TestKeysOutliveTheRequest(t *testing.T) {
 	// keeps (here, as its hook reported it) must not change with them.
 	f := newFixture(t, sselimit.NewSSELimiter(0, 0))
 	base := f.serveStream(sselimitfiber.Config{
-		KeyGenerator: func(c *fiber.Ctx) (string, error) { return c.Get("X-User"), nil },
+		KeyGenerator: func(c *fiber.Ctx) string { return c.Get("X-User") },
 	}, func(c *fiber.Ctx) error {
 		return sselimitfiber.Stream(c, func(s *sselimit.Stream) { s.Send(sselimit.Event{Name: "hello"}) })
 	})
@@ -516,18 +548,24 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 			return fiber.DefaultErrorHandler(c, err)
 		},
 	})
-	keyFromHeader := func(c *fiber.Ctx) (string, error) { return sselimittest.UserKey(c.Get("X-User")) }
+	keyFromHeader := func(c *fiber.Ctx) string { return c.Get("X-User") }
 	app.Get("/default", sselimitfiber.New(sselimitfiber.Config{Gate: f.Gate, KeyGenerator: keyFromHeader}), holdHandler)
 	var limited, failed atomic.Int64
 	app.Get("/custom", sselimitfiber.New(sselimitfiber.Config{
 		Gate:         f.Gate,
 		KeyGenerator: keyFromHeader,
-		LimitReached: func(c *fiber.Ctx, r *sselimit.Refusal) error {
+		LimitReached: func(c *fiber.Ctx) error {
 			limited.Add(1)
+			r := sselimitfiber.Refusal(c)
 			return c.Status(r.Status).JSON(fiber.Map{"error": r.Message(), "retry": r.RetryAfterHeader()})
 		},
-		ErrorHandler: func(c *fiber.Ctx, r *sselimit.Refusal) error {
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			failed.Add(1)
+			var r *sselimit.Refusal
+			if !errors.As(err, &r) || r != sselimitfiber.Refusal(c) {
+				t.Errorf("ErrorHandler got %v, want the *sselimit.Refusal that Refusal(c) gives", err)
+				return err
+			}
 			return c.Status(r.Status).JSON(fiber.Map{"error": r.Message()})
 		},
 	}), holdHandler)
@@ -552,7 +590,7 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, `"retry":"`) {
 		t.Errorf("custom LimitReached: got %s %q", resp.Status, body)
 	}
-	_, resp, body, _ = client.Open("/custom", "!error")
+	_, resp, body, _ = client.Open("/custom", "")
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "identity required") {
 		t.Errorf("custom ErrorHandler: got %s %q", resp.Status, body)
 	}
@@ -563,8 +601,8 @@ func TestRefusalsInFibersIdiom(t *testing.T) {
 
 func TestMountedOnAppAndRouteCountsOnce(t *testing.T) {
 	f := newFixture(t, sselimit.NewSSELimiter(10, 1))
-	byHeader := sselimitfiber.Config{Gate: f.Gate, KeyGenerator: func(c *fiber.Ctx) (string, error) {
-		return c.Get("X-User"), nil
+	byHeader := sselimitfiber.Config{Gate: f.Gate, KeyGenerator: func(c *fiber.Ctx) string {
+		return c.Get("X-User")
 	}}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Use(sselimitfiber.New(byHeader))

@@ -25,7 +25,9 @@ var ErrNotAdmitted = errors.New("sselimitfiber: Stream called on a request the s
 // admissionKey is the c.Locals key of an admitted request's body.
 type admissionKey struct{}
 
-// New returns the middleware. It admits the request through the gate or
+// New creates a new middleware handler. Called without a config, or with
+// a zero Config, it limits every request by its client address through
+// DefaultGate; it never panics. It admits the request through the gate or
 // answers the refusal, then runs the next handlers; a handler streams by
 // calling Stream. A stream outlives the handler on Fiber, so its slot is
 // held until fasthttp closes the response's body stream, and released
@@ -42,16 +44,16 @@ func New(config ...Config) fiber.Handler {
 		}
 		id := sselimit.Identity{ByIP: cfg.KeyGenerator == nil}
 		if !id.ByIP {
-			id.Key, id.KeyErr = cfg.KeyGenerator(c)
-			id.Key = utils.CopyString(id.Key)
+			id.Key = utils.CopyString(cfg.KeyGenerator(c))
 		}
-		if id.ByIP || (id.KeyErr == nil && id.Key == "") {
+		if id.ByIP || id.Key == "" {
 			id.IP = clientIP(c)
 		}
 		s, refusal := cfg.Gate.Admit(streamParent(c), id)
 		if refusal != nil {
+			c.Locals(refusalKey{}, refusal)
 			if refusal.Denied() {
-				return cfg.LimitReached(c, refusal)
+				return cfg.LimitReached(c)
 			}
 			return cfg.ErrorHandler(c, refusal)
 		}
@@ -101,11 +103,14 @@ func streamParent(c *fiber.Ctx) context.Context {
 }
 
 // KeyFromLocals returns a KeyGenerator reading the identity an auth
-// middleware stored with c.Locals(key, value): a string or a fmt.Stringer
-// is the key (the middleware copies every key it keeps, since Fiber reuses
-// its strings once the handler returns); nothing stored gives "", which
-// follows the gate's empty-key policy; a value of any other type is an
-// error, refused with 401.
-func KeyFromLocals(key string) func(c *fiber.Ctx) (string, error) {
-	return func(c *fiber.Ctx) (string, error) { return sselimit.KeyFromValue(c.Locals(key)) }
+// middleware stored with c.Locals(key, value): a string, or a
+// fmt.Stringer's String (the middleware copies every key it keeps, since
+// Fiber reuses its strings once the handler returns). Nothing stored, or
+// a value of any other type, gives "": the request carries no identity,
+// and the gate's empty-key policy answers it.
+func KeyFromLocals(key string) func(c *fiber.Ctx) string {
+	return func(c *fiber.Ctx) string {
+		k, _ := sselimit.KeyFromValue(c.Locals(key))
+		return k
+	}
 }

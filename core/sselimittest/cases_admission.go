@@ -85,7 +85,7 @@ var _ = register("BadIdentitiesAreRefusedBeforeTheLimiter", func(t *testing.T, h
 		status     int
 	}{
 		{"missing", "", http.StatusUnauthorized},
-		{"key function error", "!error", http.StatusUnauthorized},
+		{"key function error", "!error", h.keyErrorStatus()},
 		{"257 bytes", strings.Repeat("a", 257), http.StatusBadRequest},
 		{"tab", "a\tb", http.StatusBadRequest},
 		{"C1 control", "a\u0085b", http.StatusBadRequest},

@@ -21,6 +21,17 @@ type Harness struct {
 	// a limiter of their own kind (one failing, or taking slots back) use
 	// it whatever the backend.
 	Backend Backend
+	// KeyErrorStatus is the status the adapter's default error handler
+	// gives a key function's error, where the framework's convention is
+	// not 401 (Echo's rate limiter answers 403); 0 means 401.
+	KeyErrorStatus int
+}
+
+func (h Harness) keyErrorStatus() int {
+	if h.KeyErrorStatus == 0 {
+		return http.StatusUnauthorized
+	}
+	return h.KeyErrorStatus
 }
 
 // Config is how the suite wants one server configured.
