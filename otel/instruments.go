@@ -21,7 +21,7 @@ type instruments struct {
 	duration                                                   metric.Float64Histogram
 
 	base       metric.MeasurementOption
-	baseRecord metric.RecordOption
+	baseRecord []metric.RecordOption // one option, kept as a slice so that Record allocates none
 	reasons    map[sselimit.Reason]metric.MeasurementOption
 	attrs      []attribute.KeyValue
 }
@@ -30,7 +30,7 @@ func newInstruments(m metric.Meter, g *sselimit.Gate, o options) (*instruments, 
 	in := &instruments{meter: m, gate: g, timeout: o.timeout, attrs: o.attrs, reasons: map[sselimit.Reason]metric.MeasurementOption{}}
 	in.cluster, _ = g.Limiter().(sselimit.ClusterCounter)
 	set := attribute.NewSet(o.attrs...)
-	in.base, in.baseRecord = metric.WithAttributeSet(set), metric.WithAttributeSet(set)
+	in.base, in.baseRecord = metric.WithAttributeSet(set), []metric.RecordOption{metric.WithAttributeSet(set)}
 
 	var errs []error
 	gauge := func(name, desc string) metric.Int64Observable {

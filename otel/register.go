@@ -104,5 +104,5 @@ func (in *instruments) observe(ctx context.Context, o metric.Observer) error {
 
 // record runs when a stream's slot is released.
 func (in *instruments) record(_ string, open time.Duration) {
-	in.duration.Record(context.Background(), open.Seconds(), in.baseRecord)
+	in.duration.Record(context.Background(), open.Seconds(), in.baseRecord...)
 }
