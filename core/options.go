@@ -46,7 +46,9 @@ func defaultConfig() config {
 }
 
 // WithHeartbeat sets how long a stream may stay silent before the gate
-// writes a comment line to it, so dead clients are found (default 15s).
+// writes a comment line to it (default 15s): the comment follows the last
+// write by one interval, so a proxy in front whose read timeout is longer
+// keeps the stream open, and its write is how a gone client is found.
 func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbeat = d } }
 
 // WithWriteTimeout bounds every write to a client (default 10s): a client

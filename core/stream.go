@@ -29,10 +29,9 @@ type Stream struct {
 	mu        sync.Mutex // held for every write to t
 	t         Transport
 	ended     bool
-	broken    bool // a write failed: the client is gone
-	tail      tail // where the bytes written so far stop
-	unflushed bool // written since the last flush
-	buf       []byte
+	broken    bool         // a write failed: the client is gone
+	tail      tail         // where the bytes written so far stop
+	unflushed bool         // written since the last flush
 	lastFlush atomic.Int64 // when bytes last reached the client, on the scheduler's clock
 
 	// Guarded by gate.sched.mu.
@@ -117,34 +116,44 @@ func (s *Stream) Start(t Transport) {
 func (s *Stream) Send(ev Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := ev.AppendTo(s.buf[:0])
-	if err != nil {
-		return err
+	f := getFrame()
+	b, err := ev.AppendTo(*f)
+	if err == nil {
+		_, err = s.emitLocked(b, true)
 	}
-	_, err = s.emitLocked(b, true)
-	s.keep(b)
+	putFrame(f, b)
 	return err
 }
 
-// maxKeptBuf is the largest framing buffer a stream keeps between events:
-// one large event must not pin its size for the stream's whole life.
-const maxKeptBuf = 4 << 10
+// Framing buffers are shared by every stream: a stream holds one only while
+// it writes, so a held stream costs none.
+var frames = sync.Pool{New: func() any { return new([]byte) }}
 
-func (s *Stream) keep(b []byte) {
-	if cap(b) <= maxKeptBuf {
-		s.buf = b
-	} else {
-		s.buf = nil
+// maxPooledFrame is the largest framing buffer kept for reuse: one large
+// event must not pin its size.
+const maxPooledFrame = 4 << 10
+
+func getFrame() *[]byte { return frames.Get().(*[]byte) }
+
+// putFrame gives f back, holding b, the buffer last framed in it; it
+// reports whether the buffer is kept for reuse.
+func putFrame(f *[]byte, b []byte) bool {
+	if cap(b) > maxPooledFrame {
+		b = nil
 	}
+	*f = b[:0]
+	frames.Put(f)
+	return b != nil
 }
 
 // Comment writes text as comment lines, which clients ignore, and flushes.
 func (s *Stream) Comment(text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := appendComment(s.buf[:0], text)
+	f := getFrame()
+	b := appendComment(*f, text)
 	_, err := s.emitLocked(b, true)
-	s.keep(b)
+	putFrame(f, b)
 	return err
 }
 

@@ -107,7 +107,8 @@ func (s *Stream) End() {
 	// From here on no stop takes effect, nor is counted.
 	s.closing.CompareAndSwap(nil, notStopped)
 	if c := s.closing.Load(); c != notStopped && s.t != nil && !s.broken {
-		b := s.buf[:0]
+		f := getFrame()
+		b := *f
 		switch s.tail {
 		case inLine:
 			b = append(b, "\n\n"...)
@@ -116,6 +117,7 @@ func (s *Stream) End() {
 		}
 		b = appendCloseFrame(b, c.reason, c.retry)
 		s.emitLocked(b, true)
+		putFrame(f, b)
 	}
 	if s.t != nil && !s.broken {
 		// The framework still writes the end of the response: bound that too.
@@ -125,7 +127,6 @@ func (s *Stream) End() {
 	if s.t != nil {
 		s.gate.sched.remove(s)
 	}
-	s.buf = nil
 	s.mu.Unlock()
 
 	// The stream stops counting as active before its slot goes back, and

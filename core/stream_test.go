@@ -245,17 +245,11 @@ func TestPanickingAdmitHookLosesNoSlot(t *testing.T) {
 	}
 }
 
-func TestLargeEventBufferIsNotKept(t *testing.T) {
-	g := mustGate(t, NewSSELimiter(0, 0))
-	s := mustAdmit(t, g, "alice")
-	defer s.End()
-	s.Start(newMemTransport())
-	s.Send(Event{Data: "small"})
-	if cap(s.buf) == 0 || cap(s.buf) > maxKeptBuf {
-		t.Errorf("after a small event: kept %d bytes, want a reusable buffer of at most %d", cap(s.buf), maxKeptBuf)
+func TestLargeFrameBufferIsNotPooled(t *testing.T) {
+	if !putFrame(getFrame(), make([]byte, 100, 512)) {
+		t.Error("a 512-byte framing buffer: not kept, want it pooled")
 	}
-	s.Send(Event{Data: strings.Repeat("x", 64<<10)})
-	if cap(s.buf) > maxKeptBuf {
-		t.Errorf("after a 64 KiB event: kept %d bytes, want at most %d", cap(s.buf), maxKeptBuf)
+	if putFrame(getFrame(), make([]byte, 64<<10)) {
+		t.Errorf("a 64 KiB framing buffer: kept, want at most %d bytes pooled", maxPooledFrame)
 	}
 }
