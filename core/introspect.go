@@ -8,19 +8,20 @@ import (
 )
 
 // UserCounter is implemented by limiters that count streams beyond one
-// gate, such as a cluster-wide backend: ActiveUsers returns every user's
-// open streams, keyed by limiter key, across all the gates that share the
-// limiter. Snapshot then reports these counts instead of the gate's own.
+// gate, such as a cluster-wide backend: Users returns the open streams of
+// every user holding any, keyed by limiter key, across all the gates that
+// share the limiter. Snapshot then reports these counts instead of the
+// gate's own.
 type UserCounter interface {
-	ActiveUsers(ctx context.Context) (map[string]int, error)
+	Users(ctx context.Context) (map[string]int64, error)
 }
 
 // ClusterCounter is implemented by limiters that count streams beyond one
-// gate, such as a cluster-wide backend: ClusterActive returns the streams
-// open across all the gates that share the limiter. Metrics exporters
-// report it beside the gate's own count.
+// gate, such as a cluster-wide backend: ActiveConnections returns the
+// streams open across all the gates that share the limiter. Metrics
+// exporters report it beside the gate's own count.
 type ClusterCounter interface {
-	ClusterActive(ctx context.Context) (int64, error)
+	ActiveConnections(ctx context.Context) (int64, error)
 }
 
 // Limiter returns the limiter the gate admits through, for exporters that
@@ -58,7 +59,7 @@ type StreamInfo struct {
 // UserStreams is a user's number of open streams.
 type UserStreams struct {
 	Key     string `json:"key"` // in DisplayKey form
-	Streams int    `json:"streams"`
+	Streams int64  `json:"streams"`
 }
 
 // SnapshotOptions bound a Snapshot's size. A value ≤ 0 takes the default.
@@ -78,7 +79,7 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 	}
 	snap := Snapshot{Taken: time.Now(), Draining: g.draining.Load(), UsersScope: "gate"}
 	var listed []*Stream
-	local := make(map[string]int)
+	local := make(map[string]int64)
 	g.mu.Lock()
 	for s := g.head; s != nil; s = s.next {
 		snap.Open++
@@ -114,7 +115,7 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 
 	users := local
 	if uc, ok := g.lim.(UserCounter); ok {
-		if m, err := uc.ActiveUsers(ctx); err != nil {
+		if m, err := uc.Users(ctx); err != nil {
 			snap.UsersError = err.Error()
 		} else {
 			users, snap.UsersScope = m, "cluster"
@@ -126,7 +127,7 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 
 // topUsers returns the n keys with the most streams, most first, ties by
 // key.
-func topUsers(counts map[string]int, n int) []UserStreams {
+func topUsers(counts map[string]int64, n int) []UserStreams {
 	all := make([]UserStreams, 0, len(counts))
 	for k, c := range counts {
 		if c > 0 {

@@ -97,14 +97,14 @@ func TestSnapshotDescribesStreams(t *testing.T) {
 // as a network backend would.
 type clusterLimiter struct {
 	*SSELimiter
-	users map[string]int
+	users map[string]int64
 	err   error
 }
 
-func (c clusterLimiter) ActiveUsers(context.Context) (map[string]int, error) { return c.users, c.err }
+func (c clusterLimiter) Users(context.Context) (map[string]int64, error) { return c.users, c.err }
 
 func TestSnapshotUsesClusterCounts(t *testing.T) {
-	lim := clusterLimiter{SSELimiter: NewSSELimiter(10, 5), users: map[string]int{"carol": 4, IPKey("10.0.0.1"): 7}}
+	lim := clusterLimiter{SSELimiter: NewSSELimiter(10, 5), users: map[string]int64{"carol": 4, IPKey("10.0.0.1"): 7}}
 	g := mustGate(t, lim)
 	s := mustAdmit(t, g, "alice")
 	defer s.End()

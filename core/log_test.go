@@ -16,8 +16,8 @@ import (
 type recorder chan string
 
 func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r recorder) WithAttrs([]slog.Attr) slog.Handler      { return r }
-func (r recorder) WithGroup(string) slog.Handler           { return r }
+func (r recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r recorder) WithGroup(string) slog.Handler            { return r }
 
 func (r recorder) Handle(_ context.Context, rec slog.Record) error {
 	var attrs []string
@@ -68,7 +68,9 @@ func TestLogSummarisesRefusalFlood(t *testing.T) {
 // failingLimiter is a backend that is down.
 type failingLimiter struct{}
 
-func (failingLimiter) Acquire(string) (func(), error) { return nil, errors.New("dial tcp: connection refused") }
+func (failingLimiter) Acquire(string) (func(), error) {
+	return nil, errors.New("dial tcp: connection refused")
+}
 
 func TestLogLimiterFailures(t *testing.T) {
 	g, rec := loggedGate(t, failingLimiter{})

@@ -27,7 +27,7 @@ func WithAttributes(kv ...attribute.KeyValue) Option {
 	return func(o *options) { o.attrs = append(o.attrs, kv...) }
 }
 
-// WithClusterTimeout bounds the limiter's ClusterActive call at each
+// WithClusterTimeout bounds the limiter's ActiveConnections call at each
 // collection (default 2s). When it fails or times out, that collection
 // has no sselimit_cluster_streams_active.
 func WithClusterTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
@@ -95,7 +95,7 @@ func (in *instruments) observe(ctx context.Context, o metric.Observer) error {
 	if in.cluster != nil {
 		ctx, cancel := context.WithTimeout(ctx, in.timeout)
 		defer cancel()
-		if n, err := in.cluster.ClusterActive(ctx); err == nil {
+		if n, err := in.cluster.ActiveConnections(ctx); err == nil {
 			o.ObserveInt64(in.clusterActive, n, in.base)
 		}
 	}

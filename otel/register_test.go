@@ -185,9 +185,9 @@ type clusterLimiter struct {
 	err error
 }
 
-func (c *clusterLimiter) ClusterActive(context.Context) (int64, error) { return c.n, c.err }
+func (c *clusterLimiter) ActiveConnections(context.Context) (int64, error) { return c.n, c.err }
 
-func TestClusterActiveAndAttributes(t *testing.T) {
+func TestClusterCountAndAttributes(t *testing.T) {
 	lim := &clusterLimiter{SSELimiter: sselimit.NewSSELimiter(10, 10), n: 42}
 	g, err := sselimit.NewGate(lim)
 	if err != nil {

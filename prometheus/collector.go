@@ -37,7 +37,7 @@ func WithNamespace(namespace string) Option { return func(o *options) { o.namesp
 // gates apart (for example {"route": "/events"}). "reason" is taken.
 func WithConstLabels(l prometheus.Labels) Option { return func(o *options) { o.labels = l } }
 
-// WithClusterTimeout bounds the limiter's ClusterActive call at each
+// WithClusterTimeout bounds the limiter's ActiveConnections call at each
 // scrape (default 2s). When it fails or times out, that scrape omits
 // sselimit_cluster_streams_active and reports the gate's figures as usual.
 func WithClusterTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
@@ -116,7 +116,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 		defer cancel()
-		if n, err := c.cluster.ClusterActive(ctx); err == nil {
+		if n, err := c.cluster.ActiveConnections(ctx); err == nil {
 			ch <- prometheus.MustNewConstMetric(c.clusterActive, prometheus.GaugeValue, float64(n))
 		}
 	}

@@ -85,9 +85,9 @@ type clusterLimiter struct {
 	err error
 }
 
-func (c *clusterLimiter) ClusterActive(context.Context) (int64, error) { return c.n, c.err }
+func (c *clusterLimiter) ActiveConnections(context.Context) (int64, error) { return c.n, c.err }
 
-func TestClusterActive(t *testing.T) {
+func TestActiveConnections(t *testing.T) {
 	lim := &clusterLimiter{SSELimiter: sselimit.NewSSELimiter(10, 10), n: 42}
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(sselimitprom.NewCollector(mustGate(t, lim)))
