@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,9 @@ var (
 // A Refusal is the gate's answer to a request it does not admit. Adapters
 // hand it to the deny handler (caps, draining) or the error handler
 // (identity, limiter failure) in the framework's own idiom.
+//
+// A Refusal is read-only: the gate hands the same one to every request
+// refused for the same reason, cause and delay.
 type Refusal struct {
 	Status     int           // 400, 401, 429 or 503
 	Reason     Reason        // one of the Refused* reasons
@@ -169,12 +173,59 @@ func refusalStatus(why Reason) int {
 
 func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
 	g.observeRefusal(key, why, err)
-	r := &Refusal{Status: refusalStatus(why), Reason: why, Err: err}
-	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
-		r.RetryAfter = g.retryAfter()
-		r.Soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
+	status := refusalStatus(why)
+	var retry time.Duration
+	soft := false
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		retry = g.retryAfter()
+		soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
+	}
+	slot := sharedRefusal(why, err, retry, soft)
+	if slot == nil {
+		return &Refusal{Status: status, Reason: why, Err: err, RetryAfter: retry, Soft: soft}
+	}
+	if r := slot.Load(); r != nil {
+		return r
+	}
+	r := &Refusal{Status: status, Reason: why, Err: err, RetryAfter: retry, Soft: soft}
+	if !slot.CompareAndSwap(nil, r) {
+		return slot.Load()
 	}
 	return r
+}
+
+// sharedRefusals holds the refusals whose cause is their reason's own
+// error, by reason, soft or not, and delay in seconds: a refusal then
+// allocates nothing once its kind has been seen.
+var sharedRefusals [5][2][64]atomic.Pointer[Refusal]
+
+// sharedRefusal returns the slot of the shared refusal for why, err, retry
+// and soft, or nil when the refusal is of a kind not shared.
+func sharedRefusal(why Reason, err error, retry time.Duration, soft bool) *atomic.Pointer[Refusal] {
+	var kind int
+	switch {
+	case why == RefusedUserLimit && err == ErrTooManyConnectionsForUser:
+		kind = 0
+	case why == RefusedGlobalLimit && err == ErrTooManyConnections:
+		kind = 1
+	case why == RefusedDraining && err == ErrDraining:
+		kind = 2
+	case why == RefusedNoIdentity && err == ErrNoIdentity:
+		kind = 3
+	case why == RefusedBadIdentity && err == ErrInvalidIdentity:
+		kind = 4
+	default:
+		return nil
+	}
+	secs := retry / time.Second
+	if retry%time.Second != 0 || secs >= 64 {
+		return nil
+	}
+	s := 0
+	if soft {
+		s = 1
+	}
+	return &sharedRefusals[kind][s][secs]
 }
 
 // retryAfter draws the delay refusals and close frames advise: a whole

@@ -2,6 +2,7 @@ package sselimit
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -144,4 +145,60 @@ func refusedOver(t *testing.T, url string, soft bool) (header string, retryMS, r
 		}
 	}
 	return header, retryMS, retryField
+}
+
+func TestRefusalsShared(t *testing.T) {
+	lim := NewSSELimiter(10, 1)
+	holder, err := lim.Acquire("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder()
+	g, err := NewGate(lim, WithRetryAfter(3*time.Second, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := func() *Refusal {
+		s, r := g.Admit(t.Context(), Identity{Key: "alice"})
+		if s != nil || r == nil {
+			t.Fatalf("Admit(alice at her cap) = (%v, %v), want a refusal", s, r)
+		}
+		return r
+	}
+	first := refuse()
+	want := Refusal{Status: http.StatusTooManyRequests, Reason: RefusedUserLimit, Err: ErrTooManyConnectionsForUser, RetryAfter: 3 * time.Second}
+	if *first != want {
+		t.Errorf("refusal = %+v, want %+v", *first, want)
+	}
+	if again := refuse(); again != first {
+		t.Errorf("a second refusal of the same kind is a new value, want the shared one")
+	}
+	if allocs := testing.AllocsPerRun(100, func() { refuse() }); allocs != 0 {
+		t.Errorf("a refusal at the user's cap allocates %v times, want 0", allocs)
+	}
+
+	// A cause other than the reason's own error is kept: such refusals are not shared.
+	wrapped := fmt.Errorf("backend: %w", ErrTooManyConnections)
+	r1 := g.refuse("k", RefusedGlobalLimit, wrapped)
+	r2 := g.refuse("k", RefusedGlobalLimit, wrapped)
+	if r1 == r2 || r1.Err != wrapped || r1.Status != http.StatusServiceUnavailable {
+		t.Errorf("refusals with a wrapped cause: shared %t, Err %v, Status %d; want fresh ones with Err %v and 503", r1 == r2, r1.Err, r1.Status, wrapped)
+	}
+}
+
+func TestSharedRefusalsKeepTheirDelay(t *testing.T) {
+	// Every delay drawn gets its own shared refusal, matching the header.
+	g, err := NewGate(NewSSELimiter(1, 1), WithRetryAfter(time.Second, 5*time.Second), WithSoftRefusal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		r := g.refuse("k", RefusedGlobalLimit, ErrTooManyConnections)
+		if !r.Soft || r.Status != http.StatusServiceUnavailable || r.Err != ErrTooManyConnections {
+			t.Fatalf("refusal = %+v, want a soft 503 for the global cap", *r)
+		}
+		if got, want := r.RetryAfterHeader(), strconv.Itoa(int(r.RetryAfter/time.Second)); got != want || r.RetryAfter%time.Second != 0 {
+			t.Fatalf("RetryAfter %v, header %q; want whole seconds, header %q", r.RetryAfter, got, want)
+		}
+	}
 }
