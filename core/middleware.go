@@ -11,6 +11,7 @@ type HandlerOption func(*handlerConfig)
 type handlerConfig struct {
 	skip     func(*http.Request) bool
 	key      func(*http.Request) (string, error)
+	userCap  func(*http.Request) int
 	clientIP func(*http.Request) string
 	deny     func(http.ResponseWriter, *http.Request, *Refusal)
 	onError  func(http.ResponseWriter, *http.Request, *Refusal)
@@ -27,6 +28,18 @@ func WithSkip(skip func(*http.Request) bool) HandlerOption {
 // address. An error or "" is refused with 401 (see WithEmptyKey).
 func WithKeyFunc(f func(*http.Request) (string, error)) HandlerOption {
 	return func(c *handlerConfig) { c.key = f }
+}
+
+// WithUserCap sets each request's per-user cap, for example from the
+// plan an auth middleware put in the request's context: > 0 that many
+// streams for the request's key, 0 the limiter's own per-user cap,
+// NoUserCap none. The global cap holds whatever f returns. A cap applies
+// from the key's next admission: streams already open stay open when it
+// changes. A limiter that takes no cap with an admission (neither a
+// CapLimiter nor a LeaseLimiter) refuses a request whose cap is not 0 as a
+// limiter failure (503).
+func WithUserCap(f func(*http.Request) int) HandlerOption {
+	return func(c *handlerConfig) { c.userCap = f }
 }
 
 // WithClientIP sets how the client address is found (default: the host of
@@ -83,6 +96,9 @@ func Middleware(g *Gate, opts ...HandlerOption) func(http.Handler) http.Handler 
 			id := Identity{IP: c.clientIP(r), ByIP: c.key == nil}
 			if !id.ByIP {
 				id.Key, id.KeyErr = c.key(r)
+			}
+			if c.userCap != nil {
+				id.UserCap = c.userCap(r)
 			}
 			s, refusal := g.Admit(r.Context(), id)
 			if refusal != nil {

@@ -25,6 +25,11 @@ func startNetHTTP(t *testing.T, cfg sselimittest.Config) string {
 			return sselimittest.UserKey(r.Header.Get("X-User"))
 		}))
 	}
+	if cfg.UserCap {
+		opts = append(opts, sselimit.WithUserCap(func(r *http.Request) int {
+			return sselimittest.UserCap(r.Header.Get("X-Cap"))
+		}))
+	}
 	if cfg.TrustProxy {
 		opts = append(opts, sselimit.WithClientIP(forwardedFrom("127.0.0.1")))
 	}

@@ -32,6 +32,17 @@ type Config struct {
 	// client address, in the gate's address namespace.
 	IdentifierExtractor middleware.Extractor
 
+	// UserCap returns the request's per-user cap, for example from the
+	// plan an auth middleware stored with c.Set: > 0 that many streams for
+	// the request's key, 0 the limiter's own per-user cap,
+	// sselimit.NoUserCap none. The global cap holds whatever it returns. A
+	// cap applies from the key's next admission: streams already open stay
+	// open when it changes. A limiter that takes no cap with an admission
+	// (neither a sselimit.CapLimiter nor a sselimit.LeaseLimiter) refuses a
+	// request whose cap is not 0 as a limiter failure (503). Default (nil):
+	// 0 for every request.
+	UserCap func(c echo.Context) int
+
 	// ErrorHandler answers refusals for an identity: an extractor error
 	// (403 by default: middleware.ErrExtractorError), no identity (401),
 	// a key the gate refuses (400: over 256 bytes, not UTF-8, or holding
@@ -110,6 +121,9 @@ func (m *gateMiddleware) handle(c echo.Context, next echo.HandlerFunc) error {
 	id := sselimit.Identity{IP: clientIP(c), ByIP: m.IdentifierExtractor == nil}
 	if !id.ByIP {
 		id.Key, id.KeyErr = m.IdentifierExtractor(c)
+	}
+	if m.UserCap != nil {
+		id.UserCap = m.UserCap(c)
 	}
 	s, refusal := m.Gate.Admit(c.Request().Context(), id)
 	if refusal == nil {

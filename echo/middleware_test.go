@@ -33,6 +33,11 @@ func startEcho(t *testing.T, cfg sselimittest.Config) string {
 			return sselimittest.UserKey(c.Request().Header.Get("X-User"))
 		}
 	}
+	if cfg.UserCap {
+		config.UserCap = func(c echo.Context) int {
+			return sselimittest.UserCap(c.Request().Header.Get("X-Cap"))
+		}
+	}
 	e.GET("/stream", func(c echo.Context) error {
 		sselimittest.Behave(sselimitecho.Stream(c), c.Request().URL.RawQuery)
 		return nil

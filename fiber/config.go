@@ -39,6 +39,18 @@ type Config struct {
 	// namespace, apart from user keys.
 	KeyGenerator func(*fiber.Ctx) string
 
+	// UserCap returns the request's per-user cap, for example from the
+	// plan an auth middleware stored with c.Locals: > 0 that many streams
+	// for the request's key, 0 the limiter's own per-user cap,
+	// sselimit.NoUserCap none. The global cap holds whatever it returns. A
+	// cap applies from the key's next admission: streams already open stay
+	// open when it changes. A limiter that takes no cap with an admission
+	// (neither a sselimit.CapLimiter nor a sselimit.LeaseLimiter) refuses a
+	// request whose cap is not 0 as a limiter failure (503).
+	//
+	// Optional. Default: nil, 0 for every request
+	UserCap func(*fiber.Ctx) int
+
 	// LimitReached answers refusals by a cap (429 for the user's, 503 for
 	// the global one) and while the gate drains (503). Refusal(c) gives
 	// the refusal: its Status, Reason and Retry-After.

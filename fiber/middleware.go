@@ -49,6 +49,9 @@ func New(config ...Config) fiber.Handler {
 		if id.ByIP || id.Key == "" {
 			id.IP = clientIP(c)
 		}
+		if cfg.UserCap != nil {
+			id.UserCap = cfg.UserCap(c)
+		}
 		s, refusal := cfg.Gate.Admit(streamParent(c), id)
 		if refusal != nil {
 			c.Locals(refusalKey{}, refusal)

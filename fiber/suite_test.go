@@ -53,6 +53,9 @@ func startSuite(t *testing.T, cfg sselimittest.Config) string {
 			return key
 		}
 	}
+	if cfg.UserCap {
+		mw.UserCap = func(c *fiber.Ctx) int { return sselimittest.UserCap(c.Get("X-Cap")) }
+	}
 	app.Get("/stream", sselimitfiber.New(mw), func(c *fiber.Ctx) error {
 		query := string(c.Request().URI().QueryString()) // a copy: the stream outlives c
 		if sselimittest.Mode(query) == sselimittest.ModePanic {

@@ -13,6 +13,7 @@ type Option func(*config)
 type config struct {
 	skip     func(*gin.Context) bool
 	key      func(*gin.Context) (string, error)
+	userCap  func(*gin.Context) int
 	clientIP func(*gin.Context) string
 	deny     func(*gin.Context, *sselimit.Refusal)
 	onError  func(*gin.Context, *sselimit.Refusal)
@@ -30,6 +31,18 @@ func WithSkip(skip func(c *gin.Context) bool) Option {
 // nil restores the default, the client address.
 func WithKeyFunc(f func(c *gin.Context) (string, error)) Option {
 	return func(cfg *config) { cfg.key = f }
+}
+
+// WithUserCap sets each request's per-user cap, for example from the
+// plan an auth middleware stored with c.Set: > 0 that many streams for the
+// request's key, 0 the limiter's own per-user cap, sselimit.NoUserCap
+// none. The global cap holds whatever f returns. A cap applies from the
+// key's next admission: streams already open stay open when it changes. A
+// limiter that takes no cap with an admission (neither a
+// sselimit.CapLimiter nor a sselimit.LeaseLimiter) refuses a request whose
+// cap is not 0 as a limiter failure (503). nil restores the default, 0.
+func WithUserCap(f func(c *gin.Context) int) Option {
+	return func(cfg *config) { cfg.userCap = f }
 }
 
 // WithClientIP sets how the client address is found, for the default
@@ -137,13 +150,14 @@ func New(gate *sselimit.Gate, opts ...Option) gin.HandlerFunc {
 }
 
 func (cfg *config) identity(c *gin.Context) sselimit.Identity {
-	if cfg.key == nil {
-		return sselimit.Identity{ByIP: true, IP: cfg.clientIP(c)}
-	}
 	var id sselimit.Identity
-	id.Key, id.KeyErr = cfg.key(c)
-	if id.KeyErr == nil && id.Key == "" {
+	if cfg.key == nil {
+		id.ByIP, id.IP = true, cfg.clientIP(c)
+	} else if id.Key, id.KeyErr = cfg.key(c); id.KeyErr == nil && id.Key == "" {
 		id.IP = cfg.clientIP(c) // only the FallbackToIP policy reads it
+	}
+	if cfg.userCap != nil {
+		id.UserCap = cfg.userCap(c)
 	}
 	return id
 }

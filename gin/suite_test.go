@@ -32,6 +32,11 @@ func startSuiteServer(t *testing.T, cfg sselimittest.Config) string {
 			return sselimittest.UserKey(c.GetHeader("X-User"))
 		}))
 	}
+	if cfg.UserCap {
+		opts = append(opts, sselimitgin.WithUserCap(func(c *gin.Context) int {
+			return sselimittest.UserCap(c.GetHeader("X-Cap"))
+		}))
+	}
 	r := gin.New()
 	if cfg.TrustProxy {
 		if err := r.SetTrustedProxies([]string{"127.0.0.1"}); err != nil {

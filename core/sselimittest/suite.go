@@ -47,6 +47,9 @@ type Config struct {
 	// trust its proxy: through the framework's own settings where it has
 	// them. When not set the adapter runs with the framework's defaults.
 	TrustProxy bool
+	// UserCap asks the adapter to take each request's per-user cap from
+	// its UserCap option, returning UserCap(the X-Cap request header).
+	UserCap bool
 	// Recovered must be called by the framework's recovery middleware with
 	// each panic value it recovers.
 	Recovered func(v any)
@@ -62,6 +65,17 @@ func UserKey(header string) (string, error) {
 		return "", errKey
 	}
 	return header, nil
+}
+
+// UserCap is the suite's per-user cap over the X-Cap header's value: ""
+// is 0 (the limiter's own cap), "none" is sselimit.NoUserCap, a number is
+// that cap.
+func UserCap(header string) int {
+	if header == "none" {
+		return sselimit.NoUserCap
+	}
+	n, _ := strconv.Atoi(header)
+	return n
 }
 
 // Run runs every case of the suite against h, each on a fresh server.
