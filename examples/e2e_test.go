@@ -77,11 +77,27 @@ func testApp(t *testing.T, name string) {
 	}
 	waitPage(t, alice, "the page shows the server's counts",
 		`document.querySelector("#active").dataset.active === "4" &&
-		 document.querySelector('#users tr[data-user="alice"] td:last-child')?.textContent === "2"`)
+		 document.querySelector('#users tr[data-user="alice"] td:nth-child(2)')?.textContent === "2"`)
+
+	// The charts: alice's page plotted the total before bob and the
+	// anonymous page opened theirs, and after, against the caps.
+	waitPage(t, alice, "the charts show the streams against the caps",
+		`(c => c.cap === "100" && c.last === "4" && c.values.split(" ").some(v => +v < 4))(document.querySelector("#chart-total").dataset) &&
+		 document.querySelector('#chart-total line.cap[data-value="100"]') !== null &&
+		 (c => c.cap === "2" && c.last === "2")(document.querySelector("#chart-user").dataset) &&
+		 document.querySelector('#chart-user line.cap[data-value="2"]') !== null &&
+		 +document.querySelector("#chart-refusals").dataset.peak > 0`)
 
 	if *screenshot != "" {
+		waitPage(t, alice, "a quarter minute of samples", `+document.querySelector("#chart-total").dataset.samples >= 15`)
 		takeScreenshot(t, alice, *screenshot)
 	}
+
+	// The chart moves down when a stream closes.
+	if err := chromedp.Do(anonymous, chromedp.Click(chromedp.ID("close-all"))); err != nil {
+		t.Fatalf("closing the anonymous page's stream: %v", err)
+	}
+	waitPage(t, alice, "the chart shows the stream closed", `document.querySelector("#chart-total").dataset.last === "3"`)
 
 	// The refused stream tries again after the Retry-After the server
 	// sent, and is admitted once alice closed one of her streams.
@@ -108,7 +124,7 @@ func testApp(t *testing.T, name string) {
 	for _, p := range []struct {
 		ctx     context.Context
 		streams int
-	}{{alice, 2}, {bob, 1}, {anonymous, 1}} {
+	}{{alice, 2}, {bob, 1}, {anonymous, 0}} {
 		waitPage(t, p.ctx, fmt.Sprintf("%d shutdown close frames with a retry delay", p.streams), fmt.Sprintf(
 			`[...document.querySelectorAll('#log li[data-reason="shutdown"]')].filter(li => +li.dataset.retryMs > 0).length === %d`,
 			p.streams))

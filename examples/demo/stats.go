@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"time"
 
@@ -18,8 +19,8 @@ type Stats struct {
 	MaxTotal   int    `json:"max_total"`    // the global cap; 0 means none
 	MaxPerUser int    `json:"max_per_user"` // the per-user cap; 0 means none
 	// Users are the open streams by user, in the same scope as Active;
-	// "ip:ADDR" for users known by address. UserCaps has each one's cap,
-	// 0 for none: a plan's, or MaxPerUser.
+	// "ip:ADDR" for users known by address. UserCaps has the cap of each
+	// of them and of every user with a plan, 0 for none.
 	Users    map[string]int             `json:"users"`
 	UserCaps map[string]int             `json:"user_caps"`
 	Refused  map[sselimit.Reason]uint64 `json:"refused"` // this process's refusals so far, by reason
@@ -44,13 +45,11 @@ func (a *App) Stats(ctx context.Context) Stats {
 	} else if err := a.clusterCounts(ctx, &st); err != nil {
 		st.Active, st.Error = int64(a.Gate.Stats().Active), err.Error()
 	}
-	st.UserCaps = make(map[string]int, len(st.Users))
+	st.UserCaps = make(map[string]int, len(st.Users)+len(a.Plans))
 	for u := range st.Users {
 		st.UserCaps[u] = st.MaxPerUser
-		if n, ok := a.Plans[u]; ok {
-			st.UserCaps[u] = n
-		}
 	}
+	maps.Copy(st.UserCaps, a.Plans)
 	return st
 }
 
