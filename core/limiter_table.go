@@ -21,7 +21,7 @@ const (
 // a table, and an entry is never reused: whoever still reads an entry that
 // was removed finds a count of 0 (it is dead), never another user's.
 type userEntry struct {
-	state atomic.Int64 // count<<countShift | entryDead | entryLocked
+	state entryState // count<<countShift | entryDead | entryLocked; first, for 64-bit alignment
 	hash  uint64
 	long  string // the key, when longer than short
 	n     uint8  // len of the key in short, or longKey
@@ -41,14 +41,23 @@ const (
 // newUserEntry returns the entry of the key, holding one slot. It copies
 // the key: the caller's string may alias a buffer reused later.
 func newUserEntry(h uint64, key string) *userEntry {
-	e := &userEntry{hash: h}
+	e := &userEntry{state: entryState{countOne}, hash: h}
 	if len(key) > shortKeyLen {
 		e.long, e.n = strings.Clone(key), longKey
 	} else {
 		e.n = uint8(copy(e.short[:], key))
 	}
-	e.state.Store(countOne)
 	return e
+}
+
+// entryState is an atomic int64 that, unlike atomic.Int64, a composite
+// literal can set before the entry is shared, sparing a locked store.
+type entryState struct{ v int64 }
+
+func (s *entryState) Load() int64       { return atomic.LoadInt64(&s.v) }
+func (s *entryState) Add(d int64) int64 { return atomic.AddInt64(&s.v, d) }
+func (s *entryState) CompareAndSwap(old, new int64) bool {
+	return atomic.CompareAndSwapInt64(&s.v, old, new)
 }
 
 func (e *userEntry) is(key string) bool {
