@@ -99,6 +99,7 @@ type statsJSON struct {
 	Active     int               `json:"active"`
 	MaxPerUser int               `json:"max_per_user"`
 	Users      map[string]int    `json:"users"`
+	UserCaps   map[string]int    `json:"user_caps"`
 	Refused    map[string]uint64 `json:"refused"`
 	Draining   bool              `json:"draining"`
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"testing"
+
+	sselimit "github.com/sselimit/sselimit/core"
 )
 
 func parse(args ...string) (Config, error) {
@@ -56,6 +58,13 @@ func TestBadFlags(t *testing.T) {
 		{"-trusted-proxy", ""},
 		{"-heartbeat", "0s"},
 		{"-tick", "-1s"},
+		{"-plan", "pro"},
+		{"-plan", "=3"},
+		{"-plan", "pro=-1"},
+		{"-plan", "pro=x"},
+		{"-plan", "pro=2", "-plan", "pro=3"},
+		{"-lease-ttl", "5s"},
+		{"-lease-ttl", "-5s", "-redis", "redis://127.0.0.1:6379"},
 	} {
 		if _, err := parse(args...); err == nil {
 			t.Errorf("%q parsed without an error", args)
@@ -79,5 +88,25 @@ func TestResumeAfter(t *testing.T) {
 	}
 	if got := LastEventID("", "9"); got != "9" {
 		t.Errorf("LastEventID(no header, query 9) = %q, want the query's", got)
+	}
+}
+
+func TestPlanFlag(t *testing.T) {
+	c, err := parse("-plan", "pro=5", "-plan", "staff=0", "-plan", "a=b=1")
+	if err == nil {
+		t.Fatalf("-plan a=b=1 parsed; plans %v", c.Plans)
+	}
+	c, err = parse("-plan", "pro=5", "-plan", "staff=0", "-max-per-user", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &App{Config: c}
+	for _, tc := range []struct {
+		user string
+		want int
+	}{{"pro", 5}, {"staff", sselimit.NoUserCap}, {"free", 0}, {"", 0}} {
+		if got := a.UserCap(tc.user); got != tc.want {
+			t.Errorf("UserCap(%q) = %d, want %d", tc.user, got, tc.want)
+		}
 	}
 }

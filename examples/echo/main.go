@@ -45,12 +45,14 @@ func main() {
 	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
-	// middleware verified (sselimitecho.FromContext).
+	// middleware verified (sselimitecho.FromContext), and their plan.
 	limit := sselimitecho.MiddlewareWithConfig(sselimitecho.Config{
 		Gate: app.Gate,
 		IdentifierExtractor: func(c echo.Context) (string, error) {
 			return c.QueryParam("user"), nil
 		},
+		// With -plan, a user's cap is their plan's.
+		UserCap: func(c echo.Context) int { return app.UserCap(c.QueryParam("user")) },
 	})
 	e.GET("/events", func(c echo.Context) error {
 		app.Ticks(sselimitecho.Stream(c), demo.LastEventID(c.Request().Header.Get("Last-Event-ID"), c.QueryParam("lastEventId")))

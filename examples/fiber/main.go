@@ -39,12 +39,12 @@ func main() {
 	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
-	// middleware verified (sselimitfiber.KeyFromLocals).
+	// middleware verified (sselimitfiber.KeyFromLocals), and their plan.
 	limit := sselimitfiber.New(sselimitfiber.Config{
-		Gate: app.Gate,
-		KeyGenerator: func(c *fiber.Ctx) (string, error) {
-			return c.Query("user"), nil
-		},
+		Gate:         app.Gate,
+		KeyGenerator: func(c *fiber.Ctx) string { return c.Query("user") },
+		// With -plan, a user's cap is their plan's.
+		UserCap: func(c *fiber.Ctx) int { return app.UserCap(c.Query("user")) },
 	})
 	// GET only: Fiber's Get would answer HEAD with the same handlers. The
 	// stream runs after the handler returns, when Fiber sends the

@@ -37,10 +37,12 @@ func main() {
 	}
 	// The demo's user is the user query parameter, since a browser's
 	// EventSource cannot set headers. A real app takes the user its auth
-	// middleware verified (sselimitgin.KeyFromContext).
-	limit := sselimitgin.New(app.Gate, sselimitgin.WithKeyFunc(func(c *gin.Context) (string, error) {
-		return c.Query("user"), nil
-	}))
+	// middleware verified (sselimitgin.KeyFromContext), and their plan.
+	// With -plan, a user's cap is their plan's.
+	limit := sselimitgin.New(app.Gate,
+		sselimitgin.WithKeyFunc(func(c *gin.Context) (string, error) { return c.Query("user"), nil }),
+		sselimitgin.WithUserCap(func(c *gin.Context) int { return app.UserCap(c.Query("user")) }),
+	)
 	r.GET("/events", limit, func(c *gin.Context) {
 		app.Ticks(sselimitgin.Stream(c), demo.LastEventID(c.GetHeader("Last-Event-ID"), c.Query("lastEventId")))
 	})
