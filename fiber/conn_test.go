@@ -47,6 +47,8 @@ func TestClientGoneBeforeTheResponseIsReleased(t *testing.T) {
 	// Whether fasthttp's header write or the stream's first write finds
 	// the client gone, the slot is released, once.
 	f.Active(0)
+	// The release hook runs as the slot is given back: wait for it too.
+	f.Await("the release hook", func() bool { return f.released.Load() >= 1 })
 	if n := f.released.Load(); n != 1 {
 		t.Errorf("releases: got %d, want 1", n)
 	}
