@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestPageBehindNginxRestart restarts the app behind nginx while a page
@@ -50,4 +52,24 @@ func TestPageBehindNginxRestart(t *testing.T) {
 		`streams()[0].state === "open" &&
 		 [...document.querySelectorAll('#log li[data-resumed-from]')].some(li =>
 			+li.dataset.resumedFrom >= 2 && +li.dataset.resumedAt === +li.dataset.resumedFrom + 1)`)
+}
+
+// TestPageGlobalCap has the page meet the global cap: the refused stream
+// says 503 and when it retries, and is admitted on a later try once a
+// slot is free.
+func TestPageGlobalCap(t *testing.T) {
+	srv := startApp(t, buildApp(t, "fiber"), "-addr", "127.0.0.1:0", "-max-total", "1")
+	dan := openPage(t, newBrowser(t), srv.url+"/?user=dan")
+	waitPage(t, dan, "dan's stream receives ticks",
+		`streams().filter(s => s.state === "open" && s.ticks >= 1).length === 1`)
+	if err := chromedp.Do(dan, chromedp.Click(chromedp.ID("open"))); err != nil {
+		t.Fatalf("opening a second stream: %v", err)
+	}
+	waitPage(t, dan, "the second stream is refused by the global cap",
+		`streams().some(s => s.state === "refused" && s.text.includes("(503)") && s.text.includes("retrying in"))`)
+	if err := chromedp.Do(dan, chromedp.Click(`#streams li[data-state="open"] button`)); err != nil {
+		t.Fatalf("closing dan's first stream: %v", err)
+	}
+	waitPage(t, dan, "the refused stream is admitted on a later try",
+		`streams().length === 1 && streams()[0].state === "open" && streams()[0].ticks >= 1`)
 }
