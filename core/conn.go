@@ -55,9 +55,13 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 type connKey struct{}
 
 // boundUnacknowledged bounds how long the stream's connection may hold
-// unacknowledged data, when its context carries the connection.
+// unacknowledged data, when its transport or its context has the
+// connection; s.mu is held.
 func (s *Stream) boundUnacknowledged() {
 	c, _ := s.ctx.Value(connKey{}).(net.Conn)
+	if t, ok := s.t.(interface{ NetConn() net.Conn }); ok {
+		c = t.NetConn()
+	}
 	if tc := tcpUnder(c); tc != nil {
 		_ = setUserTimeout(tc, s.gate.cfg.heartbeat+s.gate.cfg.writeTimeout) // best effort: the stream runs without
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // Transport is how a stream reaches its client: what an adapter provides
-// for its framework's writer.
+// for its framework's writer. A Transport that also has a method
+// NetConn() net.Conn gives the stream its connection, as ConnContext does.
 type Transport interface {
 	Write(p []byte) (int, error)
 	// Flush sends buffered bytes and reports a failed write.

@@ -70,13 +70,13 @@ type body struct {
 	s  *sselimit.Stream
 	fn func(*sselimit.Stream)
 
-	mu       sync.Mutex
-	pr       io.ReadCloser // the stream writer's pipe, made by the first Read
-	watching chan struct{} // closed when the watcher returns
-	closed   bool
+	mu      sync.Mutex
+	pr      io.ReadCloser // the stream writer's pipe, made by the first Read
+	watched uint64        // the connection's id with hangups; 0: not watched
+	closed  bool
 
 	panicked atomic.Bool // fn panicked: abort the connection
-	gone     atomic.Bool // the watcher saw the client go: abort the connection
+	gone     atomic.Bool // the client went: abort the connection
 
 	// conn is the request's connection, when it may be used from other
 	// goroutines (see sharedConn); it is touched only until Close.
@@ -98,10 +98,16 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	if b.pr == nil {
-		b.pr = fasthttp.NewStreamReader(b.write)
+		pr := fasthttp.NewStreamReader(b.write)
+		b.pr = pr
 		if b.conn != nil {
-			b.watching = make(chan struct{})
-			go b.watch(b.pr)
+			// fasthttp does not read the connection while it sends the
+			// response, so a client that closes its end would otherwise
+			// be found by a failed write only.
+			b.watched = hangups.watch(b.conn, func() {
+				b.gone.Store(true)
+				pr.Close() // fasthttp's Read returns, and it closes the body
+			})
 		}
 	}
 	pr := b.pr
@@ -123,27 +129,22 @@ func (b *body) Close() error {
 		return nil
 	}
 	b.closed = true
-	pr, watching := b.pr, b.watching
+	pr, watched := b.pr, b.watched
 	b.mu.Unlock()
 	if pr != nil {
 		pr.Close() // a writer blocked on a full pipe now fails
 	}
+	if watched != 0 {
+		hangups.unwatch(b.conn, watched)
+	}
 	if b.conn != nil {
 		b.connMu.Lock()
 		b.released = true
-		if watching != nil {
-			b.conn.SetReadDeadline(aLongTimeAgo)
-		}
 		b.connMu.Unlock()
-		if watching != nil {
-			<-watching
-		}
 	}
 	b.s.End()
 	return nil
 }
-
-var aLongTimeAgo = time.Unix(1, 0)
 
 // write is the body's fasthttp.StreamWriter.
 func (b *body) write(w *bufio.Writer) {
@@ -156,37 +157,6 @@ func (b *body) write(w *bufio.Writer) {
 	}()
 	b.s.Start(&transport{w, b})
 	b.fn(b.s)
-}
-
-// watch reads the connection while the stream runs: fasthttp does not read
-// it until the response is sent, so a client that closes its end is
-// otherwise found only by a failed write. Nothing is lost by reading: the
-// response closes the connection, so no further request is served on it.
-func (b *body) watch(pr io.Closer) {
-	defer close(b.watching)
-	buf := make([]byte, 64)
-	for b.clearReadDeadline() {
-		_, err := b.conn.Read(buf)
-		var ne net.Error
-		if err == nil || errors.As(err, &ne) && ne.Timeout() {
-			continue
-		}
-		b.gone.Store(true)
-		pr.Close() // fasthttp's Read returns, and it closes the body
-		return
-	}
-}
-
-// clearReadDeadline lifts any read deadline fasthttp left from reading the
-// request, unless Close took the connection back.
-func (b *body) clearReadDeadline() bool {
-	b.connMu.Lock()
-	defer b.connMu.Unlock()
-	if b.released {
-		return false
-	}
-	b.conn.SetReadDeadline(time.Time{})
-	return true
 }
 
 func (b *body) setWriteDeadline(t time.Time) error {
@@ -233,3 +203,7 @@ type transport struct {
 func (t *transport) Write(p []byte) (int, error)        { return t.w.Write(p) }
 func (t *transport) Flush() error                       { return t.w.Flush() }
 func (t *transport) SetWriteDeadline(d time.Time) error { return t.b.setWriteDeadline(d) }
+
+// NetConn gives the stream the connection, so that it bounds the time
+// the client may leave data unacknowledged (see sselimit.ConnContext).
+func (t *transport) NetConn() net.Conn { return t.b.conn }

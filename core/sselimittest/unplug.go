@@ -1,6 +1,7 @@
 package sselimittest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -33,7 +34,17 @@ func UnpluggedClient(t *testing.T, release bool, serve func(t *testing.T, g *sse
 		t.Helper()
 		w := NewWatch(t, sselimit.NewSSELimiter(10, 1), sselimit.Hooks{},
 			sselimit.WithHeartbeat(UnplugHeartbeat), sselimit.WithWriteTimeout(UnplugWriteTimeout))
-		conn := OpenRaw(t, serve(t, w.Gate), "/stream", "")
+		base := serve(t, w.Gate)
+		t.Cleanup(func() {
+			// Before the server stops: servers that wait for open streams
+			// (Fiber's) would wait for good for a stream left held.
+			ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
+			defer cancel()
+			if n, err := w.Gate.Drain(ctx); n != 0 || err != nil {
+				t.Errorf("Drain: got (%d, %v), want (0, nil)", n, err)
+			}
+		})
+		conn := OpenRaw(t, base, "/stream", "")
 		w.Active(1)
 		Unplug(t, conn)
 		gone := time.Now()
