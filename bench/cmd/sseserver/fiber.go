@@ -40,7 +40,7 @@ func limitedFiber(gate *sselimit.Gate) server {
 	app := newFiber()
 	limit := sselimitfiber.New(sselimitfiber.Config{
 		Gate:         gate,
-		KeyGenerator: func(c *fiber.Ctx) (string, error) { return c.Query("user"), nil },
+		KeyGenerator: func(c *fiber.Ctx) string { return c.Query("user") },
 	})
 	app.Get("/events", limit, limitedFiberStream)
 	app.Get("/refuse", limit, limitedFiberStream)
