@@ -55,10 +55,14 @@ func (g *Gate) Admit(ctx context.Context, id Identity) (*Stream, *Refusal) {
 	if g.draining.Load() {
 		return nil, g.refuse("", RefusedDraining, ErrDraining)
 	}
-	key, why, err := g.limiterKey(id)
+	prefix, name, why, err := g.limiterKey(id)
 	if why != "" {
 		return nil, g.refuse("", why, err)
 	}
+	if r := g.refuseEarly(prefix, name, id.UserCap); r != nil {
+		return nil, r
+	}
+	key := prefix + name
 	var s *Stream
 	if g.lease != nil {
 		s = g.newStream(ctx, key) // the backend may take the slot back at once

@@ -59,23 +59,23 @@ func DisplayKey(key string) string {
 	return key
 }
 
-// limiterKey resolves id into the limiter's key, or a refusal's reason and
-// error.
-func (g *Gate) limiterKey(id Identity) (string, Reason, error) {
+// limiterKey resolves id into the limiter's key, prefix+name (prefix is
+// empty but for address keys), or a refusal's reason and error.
+func (g *Gate) limiterKey(id Identity) (prefix, name string, why Reason, err error) {
 	switch {
 	case id.KeyErr != nil:
-		return "", RefusedNoIdentity, id.KeyErr
+		return "", "", RefusedNoIdentity, id.KeyErr
 	case id.ByIP || (id.Key == "" && g.cfg.emptyKey == FallbackToIP):
 		if !validKey(id.IP) {
-			return "", RefusedBadIdentity, ErrInvalidIdentity
+			return "", "", RefusedBadIdentity, ErrInvalidIdentity
 		}
-		return IPKey(id.IP), "", nil
+		return ipPrefix, id.IP, "", nil
 	case id.Key == "":
-		return "", RefusedNoIdentity, ErrNoIdentity
+		return "", "", RefusedNoIdentity, ErrNoIdentity
 	case !validKey(id.Key):
-		return "", RefusedBadIdentity, ErrInvalidIdentity
+		return "", "", RefusedBadIdentity, ErrInvalidIdentity
 	}
-	return id.Key, "", nil
+	return "", id.Key, "", nil
 }
 
 // validKey reports whether k is non-empty, at most MaxKeyLen bytes, valid

@@ -52,9 +52,9 @@ func TestLimiterKey(t *testing.T) {
 		{"no address", refuse, Identity{ByIP: true}, "", RefusedBadIdentity, ErrInvalidIdentity},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			key, why, err := tc.g.limiterKey(tc.id)
-			if key != tc.wantKey || why != tc.wantWhy || err != tc.wantErr {
-				t.Errorf("limiterKey(%+v): got (%q, %q, %v), want (%q, %q, %v)", tc.id, key, why, err, tc.wantKey, tc.wantWhy, tc.wantErr)
+			prefix, name, why, err := tc.g.limiterKey(tc.id)
+			if key := prefix + name; key != tc.wantKey || why != tc.wantWhy || err != tc.wantErr {
+				t.Errorf("limiterKey(%+v): got (%q, %q, %v), want (%q, %q, %v)", tc.id, prefix+name, why, err, tc.wantKey, tc.wantWhy, tc.wantErr)
 			}
 		})
 	}

@@ -64,13 +64,19 @@ func (l *SSELimiter) Acquire(userID string) (release func(), err error) {
 // admission: > 0 that many streams, 0 the limiter's own per-user cap,
 // NoUserCap (or any value < 0) none. It makes *SSELimiter a CapLimiter.
 func (l *SSELimiter) AcquireCap(userID string, maxPerUser int) (release func(), err error) {
+	return l.acquire(userID, l.userCap(maxPerUser))
+}
+
+// userCap is the per-user cap of an admission given maxPerUser as
+// AcquireCap takes it (<= 0: none).
+func (l *SSELimiter) userCap(maxPerUser int) int64 {
 	switch {
 	case maxPerUser == 0:
-		return l.acquire(userID, l.maxPerUser)
+		return l.maxPerUser
 	case maxPerUser < 0:
-		return l.acquire(userID, 0)
+		return 0
 	}
-	return l.acquire(userID, int64(maxPerUser))
+	return int64(maxPerUser)
 }
 
 // acquire admits userID under a per-user cap of maxPerUser (<= 0: none).
@@ -79,18 +85,39 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 	sh := l.shard(h)
 	// Read-only pre-check: a refusal decided here does atomic loads only,
 	// so a flood of refused requests writes no shared memory.
-	e := sh.find(h, userID)
-	if e != nil && maxPerUser > 0 && e.count() >= maxPerUser {
-		return nil, ErrTooManyConnectionsForUser
-	}
-	if l.maxTotal > 0 && l.active.Load() >= l.maxTotal {
-		return nil, ErrTooManyConnections
+	e := sh.find(h, "", userID)
+	if err := l.refusal(e, maxPerUser); err != nil {
+		return nil, err
 	}
 	e, err = l.admit(sh, h, userID, e, maxPerUser)
 	if err != nil {
 		return nil, err
 	}
 	return newRelease(l, e), nil
+}
+
+// refusal is the error of an admission whose user has the entry e (nil:
+// none) that a cap refuses for sure, or nil. It does atomic loads only.
+func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
+	if e != nil && maxPerUser > 0 && e.count() >= maxPerUser {
+		return ErrTooManyConnectionsForUser
+	}
+	if l.maxTotal > 0 && l.active.Load() >= l.maxTotal {
+		return ErrTooManyConnections
+	}
+	return nil
+}
+
+// refuses is the error AcquireCap(prefix+name, maxPerUser) would refuse
+// with at once, or nil if it might admit, without building the key: a
+// refusal of a key made of parts then allocates nothing.
+func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
+	var mh maphash.Hash
+	mh.SetSeed(l.seed)
+	mh.WriteString(prefix)
+	mh.WriteString(name)
+	h := mh.Sum64()
+	return l.refusal(l.shard(h).find(h, prefix, name), l.userCap(maxPerUser))
 }
 
 // admit counts a slot for the user of key hash h, on e, the entry the
@@ -195,7 +222,7 @@ func (l *SSELimiter) ActiveConnections() int64 {
 // user: 0, creating nothing, for an unknown user.
 func (l *SSELimiter) ActiveForUser(userID string) int64 {
 	h := maphash.String(l.seed, userID)
-	if e := l.shard(h).find(h, userID); e != nil {
+	if e := l.shard(h).find(h, "", userID); e != nil {
 		return e.count()
 	}
 	return 0

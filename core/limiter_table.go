@@ -60,11 +60,13 @@ func (s *entryState) CompareAndSwap(old, new int64) bool {
 	return atomic.CompareAndSwapInt64(&s.v, old, new)
 }
 
-func (e *userEntry) is(key string) bool {
-	if len(key) > shortKeyLen {
-		return e.n == longKey && e.long == key
+// is reports whether e is the entry of the key prefix+name.
+func (e *userEntry) is(prefix, name string) bool {
+	n := len(prefix) + len(name)
+	if n > shortKeyLen {
+		return e.n == longKey && len(e.long) == n && e.long[:len(prefix)] == prefix && e.long[len(prefix):] == name
 	}
-	return int(e.n) == len(key) && string(e.short[:len(key)]) == key
+	return int(e.n) == n && string(e.short[:len(prefix)]) == prefix && string(e.short[len(prefix):n]) == name
 }
 
 func (e *userEntry) count() int64 { return e.state.Load() >> countShift }
@@ -87,9 +89,9 @@ type table struct {
 
 func (l *SSELimiter) shard(h uint64) *shard { return &l.shards[h>>(64-shardBits)] }
 
-// find returns the entry of key, whose hash is h, or nil. It takes no lock
-// and writes nothing; the entry may be dead.
-func (sh *shard) find(h uint64, key string) *userEntry {
+// find returns the entry of the key prefix+name, whose hash is h, or nil.
+// It takes no lock and writes nothing; the entry may be dead.
+func (sh *shard) find(h uint64, prefix, name string) *userEntry {
 	t := sh.tab.Load()
 	if t == nil {
 		return nil
@@ -100,7 +102,7 @@ func (sh *shard) find(h uint64, key string) *userEntry {
 		if e == nil {
 			return nil
 		}
-		if e != tombstone && e.hash == h && e.is(key) {
+		if e != tombstone && e.hash == h && e.is(prefix, name) {
 			return e
 		}
 	}
@@ -132,7 +134,7 @@ func (sh *shard) insert(l *SSELimiter, h uint64, key string) (e *userEntry, coun
 			}
 			continue
 		}
-		if x.hash == h && x.is(key) {
+		if x.hash == h && x.is("", key) {
 			if x.state.Load()&entryDead == 0 {
 				return x, false, nil
 			}

@@ -31,7 +31,7 @@ func userEntries(l *SSELimiter) int {
 // entryOf returns the entry of user, as an admission's lookup finds it.
 func entryOf(l *SSELimiter, user string) *userEntry {
 	h := maphash.String(l.seed, user)
-	return l.shard(h).find(h, user)
+	return l.shard(h).find(h, "", user)
 }
 
 // mustAcquire acquires a slot for user and fails the test if it is refused.
@@ -270,6 +270,36 @@ func TestManyUsersGrowAndShrinkTables(t *testing.T) {
 	for i := range l.shards {
 		if tab := l.shards[i].tab.Load(); tab != nil && len(tab.slots) > minSlots {
 			t.Errorf("shard %d: %d slots with no users, want %d", i, len(tab.slots), minSlots)
+		}
+	}
+}
+
+func TestRefusesWithoutBuildingTheKey(t *testing.T) {
+	// refuses(prefix, name) answers as AcquireCap(prefix+name) would at
+	// once, however the key is split, short or long.
+	long := strings.Repeat("x", shortKeyLen)
+	for _, key := range []string{IPKey("10.0.0.1"), "alice", IPKey(long), long + "y"} {
+		l := NewSSELimiter(2, 1)
+		r := mustAcquire(t, l, key)
+		for i := range len(key) + 1 {
+			prefix, name := key[:i], key[i:]
+			for userCap, want := range map[int]error{0: ErrTooManyConnectionsForUser, 1: ErrTooManyConnectionsForUser, 2: nil, NoUserCap: nil} {
+				if got := l.refuses(prefix, name, userCap); got != want {
+					t.Fatalf("refuses(%q, %q, %d) = %v, want %v", prefix, name, userCap, got, want)
+				}
+			}
+		}
+		if got := l.refuses(key[:1], key[1:]+"z", 0); got != nil {
+			t.Errorf("refuses(another user) = %v, want nil", got)
+		}
+		other := mustAcquire(t, l, "other")
+		if got := l.refuses(key[:1], key[1:]+"z", 0); got != ErrTooManyConnections {
+			t.Errorf("refuses(another user, global cap full) = %v, want %v", got, ErrTooManyConnections)
+		}
+		other()
+		r()
+		if got := l.refuses(key[:1], key[1:], 0); got != nil {
+			t.Errorf("refuses(%q) after its release = %v, want nil", key, got)
 		}
 	}
 }

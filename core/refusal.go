@@ -194,6 +194,31 @@ func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
 	return r
 }
 
+// refuseEarly refuses a request whose limiter key is an address key,
+// prefix+name, when an SSELimiter would refuse it at once, without
+// building the key: such a refusal allocates nothing. It returns nil to
+// let the request go the usual way: a key of one part, another limiter, a
+// policy that acts on a refusal (dry run, evict-oldest), or a limiter that
+// might admit it.
+func (g *Gate) refuseEarly(prefix, name string, userCap int) *Refusal {
+	if prefix == "" || g.cfg.dryRun || g.lease != nil {
+		return nil
+	}
+	l, ok := g.lim.(*SSELimiter)
+	if !ok {
+		return nil
+	}
+	err := l.refuses(prefix, name, userCap)
+	if err == nil || err == ErrTooManyConnectionsForUser && g.cfg.evict {
+		return nil
+	}
+	key := "" // needed only by hooks
+	if g.cfg.hooks.OnRefuse != nil || len(g.observed()) > 0 {
+		key = prefix + name
+	}
+	return g.refuse(key, refusalReason(err), err)
+}
+
 // sharedRefusals holds the refusals whose cause is their reason's own
 // error, by reason, soft or not, and delay in seconds: a refusal then
 // allocates nothing once its kind has been seen.

@@ -202,3 +202,37 @@ func TestSharedRefusalsKeepTheirDelay(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressRefusalBuildsNoKey(t *testing.T) {
+	lim := NewSSELimiter(10, 1)
+	holder, err := lim.Acquire(IPKey("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder()
+	g, err := NewGate(lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := Identity{ByIP: true, IP: "192.0.2.1"}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if s, r := g.Admit(t.Context(), id); s != nil || r == nil || r.Reason != RefusedUserLimit {
+			t.Fatalf("Admit(an address at its cap) = (%v, %v), want a refusal for the user's cap", s, r)
+		}
+	}); allocs != 0 {
+		t.Errorf("refusing an address at its cap allocates %v times, want 0", allocs)
+	}
+
+	// A hook still gets the address's key.
+	var got []string
+	g, err = NewGate(lim, WithHooks(Hooks{OnRefuse: func(key string, why Reason) { got = append(got, key+" "+string(why)) }}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, r := g.Admit(t.Context(), id); r == nil {
+		t.Fatal("Admit(an address at its cap) admitted")
+	}
+	if want := "ip:192.0.2.1 user_limit"; len(got) != 1 || got[0] != want {
+		t.Errorf("OnRefuse calls %q, want [%q]", got, want)
+	}
+}
