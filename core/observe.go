@@ -1,8 +1,6 @@
 package sselimit
 
 import (
-	"context"
-	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,7 +16,8 @@ const (
 	// ReasonHandlerReturned: the handler returned while the stream was
 	// healthy.
 	ReasonHandlerReturned Reason = "handler_returned"
-	// ReasonWriteFailed: a write or flush to the client failed or timed out.
+	// ReasonWriteFailed: a write or flush to the client failed or timed
+	// out; the client may be gone too.
 	ReasonWriteFailed Reason = "write_failed"
 )
 
@@ -134,9 +133,8 @@ func (g *Gate) failedOpen(err error) {
 
 // released records the end of s, whose slot is back: why it ended, how
 // long it lasted, and the hooks. End calls it once.
-func (g *Gate) released(s *Stream) {
+func (g *Gate) released(s *Stream, why Reason) {
 	open := time.Since(s.opened)
-	why := s.closeReason()
 	g.stats.closed(why)
 	g.stats.durations.observe(open)
 	if why == ReasonLeaseLost && g.cfg.log.logger != nil {
@@ -152,17 +150,17 @@ func (g *Gate) released(s *Stream) {
 	}
 }
 
-// closeReason says why s ended; End has run. The server's reason, if it
-// stopped the stream, comes first; otherwise what ended the stream's
-// context first.
+// closeReason says why s ends. End calls it once s is marked ended, before
+// it cancels the context: the server's reason if it stopped the stream,
+// then a context that ended early, by a failed write or otherwise.
 func (s *Stream) closeReason() Reason {
 	if c := s.closing.Load(); c != nil && c != notStopped {
 		return c.reason
 	}
-	switch cause := context.Cause(&s.ctx); {
-	case cause == ErrClosed:
+	switch {
+	case s.ctx.Err() == nil:
 		return ReasonHandlerReturned
-	case errors.Is(cause, errClientGone):
+	case s.broken: // no longer written: the stream is ended
 		return ReasonWriteFailed
 	}
 	return ReasonClientGone

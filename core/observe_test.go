@@ -3,9 +3,12 @@ package sselimit_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +64,7 @@ func TestClosedHandlerReturned(t *testing.T) {
 		hello(sselimit.StreamFromContext(r.Context()))
 	})
 	res := openStream(t, context.Background(), url)
+	io.Copy(io.Discard, res.Body) // to the end the server's return makes
 	res.Body.Close()
 	<-released
 	wantClosed(t, g, sselimit.ReasonHandlerReturned)
@@ -153,5 +157,34 @@ func TestObserverPanicEndsStream(t *testing.T) {
 	}()
 	if got := lim.ActiveForUser("alice"); got != 0 {
 		t.Errorf("alice's streams after a panicking observer: got %d, want 0", got)
+	}
+}
+
+func TestObserveWhileStreamsComeAndGo(t *testing.T) {
+	g := newGate(t)
+	var wg sync.WaitGroup
+	var admitted atomic.Int64
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				if s, r := g.Admit(context.Background(), sselimit.Identity{Key: "alice"}); r == nil {
+					s.End()
+				}
+			}
+		})
+	}
+	for range 100 {
+		stop := g.Observe(sselimit.Hooks{OnAdmit: func(string) { admitted.Add(1) }})
+		stop()
+	}
+	wg.Wait()
+	st := g.Stats()
+	var closed uint64
+	for _, n := range st.Closed {
+		closed += n
+	}
+	if closed != st.Admitted || st.Durations.Count != st.Admitted || uint64(admitted.Load()) > st.Admitted {
+		t.Errorf("admitted %d, closed %d, durations %d, observed admissions %d: want the first three equal and the last at most as many",
+			st.Admitted, closed, st.Durations.Count, admitted.Load())
 	}
 }

@@ -132,11 +132,12 @@ func (s *Stream) End() {
 	// The stream stops counting as active before its slot goes back, and
 	// evictors and Drain wake once it has: no count ever exceeds a cap, and
 	// whoever waits for the slot finds it free.
+	why := s.closeReason()
 	s.cancel(ErrClosed)
 	s.gate.unregister(s)
 	s.release()
 	s.gate.settle(s)
-	s.gate.released(s)
+	s.gate.released(s, why)
 }
 
 // streamContext is a stream's context: its own cancellation, and the
