@@ -12,8 +12,7 @@ import (
 // with leases short enough to be renewed during the cases.
 func TestSuite(t *testing.T) {
 	rc := startRedis(t).client()
-	sselimittest.Run(t, sselimittest.Harness{
-		Start:   func(t *testing.T, cfg sselimittest.Config) string { return serveHTTP(t, cfg) },
-		Backend: backend(rc, sselimitredis.WithLeaseTTL(time.Second)),
-	})
+	h := sselimittest.NetHTTP()
+	h.Backend = backend(rc, sselimitredis.WithLeaseTTL(time.Second))
+	sselimittest.Run(t, h)
 }
