@@ -14,7 +14,8 @@
 // when Echo#IPExtractor is set, else the connection's peer address (Echo's
 // fallback without an IPExtractor trusts headers any client can forge).
 // FromContext limits by a value an auth middleware stored with c.Set;
-// IdentifierExtractor takes any function.
+// IdentifierExtractor takes any function. Config.UserCap gives a request
+// a per-user cap of its own, such as its user's plan's.
 //
 // Refusals are returned as *echo.HTTPError, with Retry-After set, so Echo's
 // HTTPErrorHandler renders them: 429 when the user's cap is full, 503 when

@@ -9,6 +9,12 @@
 //			})
 //		})
 //
+// The Config mirrors Fiber's middleware/limiter: Next, KeyGenerator,
+// LimitReached, plus UserCap for a per-user cap of the request's own (a
+// plan's) and ErrorHandler for identity and limiter failures. New() with
+// no config, or a zero Config, never panics: it limits by client address
+// through DefaultGate.
+//
 // # Why a stream helper
 //
 // On fasthttp a streamed body is written after the handler and every

@@ -22,9 +22,10 @@
 // (Engine.SetTrustedProxies), else the connection's peer address, since
 // Gin's default believes forwarding headers from every client (see
 // WithClientIP). KeyFromContext reads what an auth middleware stored with
-// c.Set. A refused request is answered with
-// Retry-After and c.AbortWithStatusJSON (429 for a user's cap, 503 for the
-// global cap and while draining), and the chain stops.
+// c.Set; WithUserCap gives a request a per-user cap of its own, such as
+// its user's plan's. A refused request is answered with Retry-After and
+// c.AbortWithStatusJSON (429 for a user's cap, 503 for the global cap and
+// while draining), and the chain stops.
 //
 // An admitted request's handlers see a committed 200 text/event-stream
 // response. c.Writer is routed through the stream, so c.Stream, c.SSEvent
