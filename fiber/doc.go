@@ -37,17 +37,19 @@
 //
 // fasthttp reports a gone client only as a failed write, and
 // RequestCtx.Done closes on server shutdown only. So while a stream runs
-// on a TCP, Unix or TLS connection, the adapter reads the connection (the
-// response closes it afterwards, so nothing is taken from a later request)
-// and ends the stream as soon as the client closes or resets it; it also
-// sets the gate's write deadline on the connection, where fasthttp blocks
-// on a client that stops reading. A client that vanishes without a word
-// (no reset, nothing acknowledged) is found with no step from the app: on
-// TCP the gate bounds how long the connection may hold unacknowledged data
-// (TCP_USER_TIMEOUT on Linux), so the slot is free within about two
-// heartbeat intervals plus the write timeout. sselimit.ConnContext, which
-// the net/http adapters need for the same, says what remains: a client
-// that is alive but stops reading, and clients behind a proxy.
+// on a TCP, Unix or TLS connection (or a wrapper with a NetConn method),
+// the adapter sets the gate's write deadline on the connection, where
+// fasthttp blocks on a client that stops reading, and on Linux watches
+// the connection (one epoll set for every stream, no goroutine or read of
+// its own) to end the stream as soon as the client closes or resets it;
+// elsewhere that is found by a failed write, a heartbeat's at the latest.
+// A client that vanishes without a word (no reset, nothing acknowledged)
+// is found with no step from the app: on TCP the gate bounds how long the
+// connection may hold unacknowledged data (TCP_USER_TIMEOUT on Linux), so
+// the slot is free within about two heartbeat intervals plus the write
+// timeout. sselimit.ConnContext, which the net/http adapters need for the
+// same, says what remains: a client that is alive but stops reading, and
+// clients behind a proxy.
 //
 // # Shutdown
 //
