@@ -69,7 +69,11 @@ type SnapshotOptions struct {
 }
 
 // Snapshot describes the gate's open streams and its busiest users. ctx
-// bounds the limiter's UserCounter call, if any.
+// bounds the limiter's UserCounter call, if any. It walks every open
+// stream while holding the lock that admissions and releases take, so
+// its cost grows with the number of streams: it is for an operator's
+// occasional look, not for a tight loop. Stream routes are those the
+// adapters put in Identity.Route.
 func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 	if opt.MaxStreams <= 0 {
 		opt.MaxStreams = 100
