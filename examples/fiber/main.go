@@ -1,9 +1,13 @@
 // Command fiber serves the sselimit demo on Fiber: GET /events streams a
 // "tick" event each second, capped per user and in total; GET / is a page
-// to watch it; GET /stats has the counts. SIGINT or SIGTERM drains every
-// stream, then stops the server.
+// to watch it; GET /stats has the counts, GET /metrics the metrics in the
+// Prometheus text format, GET /debug/streams the open streams. SIGINT or
+// SIGTERM drains every stream, then stops the server. The flags are those
+// of package demo: caps, plans, trusted proxies, a Redis shared by
+// replicas.
 //
 //	go run ./examples/fiber -max-per-user 2
+//	go run ./examples/fiber -trusted-proxy 127.0.0.1 -redis redis://127.0.0.1:6379/0
 package main
 
 import (
