@@ -99,3 +99,35 @@ func TestCountsNeverExceedTheCaps(t *testing.T) {
 		})
 	}
 }
+
+// TestWakersFindTheSlotFree: Drain returns, and an evicting admission
+// proceeds, only once the ended streams' slots are back in the limiter.
+func TestWakersFindTheSlotFree(t *testing.T) {
+	lim := NewSSELimiter(0, 1)
+	g := mustGate(t, lim, WithEvictOldest(), WithWriteTimeout(time.Minute))
+	var handlers sync.WaitGroup
+	run := func(s *Stream) {
+		s.Start(newMemTransport())
+		handlers.Go(func() {
+			<-s.Context().Done()
+			s.End()
+		})
+	}
+	for i := range 200 {
+		run(mustAdmit(t, g, "user"+strconv.Itoa(i)))
+	}
+	for i := range 200 {
+		// Over the user's cap: admitted once the old stream's slot is free.
+		run(mustAdmit(t, g, "user"+strconv.Itoa(i)))
+		if n := lim.ActiveForUser("user" + strconv.Itoa(i)); n != 1 {
+			t.Fatalf("after replacing user%d's stream: the limiter holds %d of their slots, want 1", i, n)
+		}
+	}
+	if n, err := g.Drain(context.Background()); n != 0 || err != nil {
+		t.Fatalf("Drain: got (%d, %v), want (0, nil)", n, err)
+	}
+	if n := lim.ActiveConnections(); n != 0 {
+		t.Errorf("when Drain returned: the limiter held %d slots, want 0", n)
+	}
+	handlers.Wait()
+}
