@@ -43,13 +43,14 @@ func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
 	const heartbeat, writeTimeout = 500 * time.Millisecond, time.Second
 	for _, tc := range []struct {
 		name        string
-		tls         bool
+		tls, http2  bool
 		connContext bool
 		want        int
 	}{
-		{"TCP", false, true, 1500},
-		{"TLS", true, true, 1500},
-		{"WithoutConnContext", false, false, 0},
+		{"TCP", false, false, true, 1500},
+		{"TLS", true, false, true, 1500},
+		{"HTTP2", true, true, true, 1500},
+		{"WithoutConnContext", false, false, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(10, 10), sselimit.Hooks{},
@@ -68,6 +69,7 @@ func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
 				}
 				return ctx
 			}
+			srv.EnableHTTP2 = tc.http2
 			if tc.tls {
 				srv.StartTLS()
 			} else {
@@ -79,6 +81,9 @@ func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
+			if got := resp.ProtoMajor == 2; got != tc.http2 {
+				t.Fatalf("response over %s, want HTTP/2: %v", resp.Proto, tc.http2)
+			}
 			sselimittest.ReadHello(t, bufio.NewReader(resp.Body))
 			if got := userTimeout(t, <-conns); got != tc.want {
 				t.Errorf("TCP_USER_TIMEOUT of a streaming connection: got %dms, want %dms", got, tc.want)
