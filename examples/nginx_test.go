@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,30 +16,7 @@ import (
 type nginx struct {
 	url    string
 	exited chan struct{}
-	ready  chan struct{} // closed once nginx started its worker
-
-	mu  sync.Mutex
-	out strings.Builder
-}
-
-func (n *nginx) Write(p []byte) (int, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.out.Write(p)
-	if strings.Contains(n.out.String(), "start worker process") {
-		select {
-		case <-n.ready:
-		default:
-			close(n.ready)
-		}
-	}
-	return len(p), nil
-}
-
-func (n *nginx) output() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.out.String()
+	out    *readyWriter // ready once nginx started its worker
 }
 
 // startNginx starts nginx with the recipe in nginx.conf, changed only
@@ -100,10 +76,11 @@ func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
 		t.Fatal(err)
 	}
 
-	n := &nginx{url: "http://" + ln.Addr().String(), exited: make(chan struct{}), ready: make(chan struct{})}
+	n := &nginx{url: "http://" + ln.Addr().String(), exited: make(chan struct{}),
+		out: &readyWriter{want: "start worker process", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "-p", dir, "-c", confFile,
 		"-g", "daemon off; master_process on; pid "+filepath.Join(dir, "nginx.pid")+"; error_log stderr notice;")
-	cmd.Stdout, cmd.Stderr = n, n
+	cmd.Stdout, cmd.Stderr = n.out, n.out
 	cmd.ExtraFiles = []*os.File{sock} // fd 3
 	cmd.Env = append(os.Environ(), "NGINX=3;")
 	if err := cmd.Start(); err != nil {
@@ -123,15 +100,15 @@ func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
 			<-n.exited
 		}
 		if t.Failed() {
-			t.Logf("nginx (%v):\n%s\nconfiguration:\n%s", waitErr, n.output(), conf)
+			t.Logf("nginx (%v):\n%s\nconfiguration:\n%s", waitErr, n.out.String(), conf)
 		}
 	})
 	select {
-	case <-n.ready:
+	case <-n.out.ready:
 	case <-n.exited:
-		t.Fatalf("nginx exited at start: %v\n%s", waitErr, n.output())
+		t.Fatalf("nginx exited at start: %v\n%s", waitErr, n.out.String())
 	case <-time.After(pageWait):
-		t.Fatalf("nginx started no worker within %v:\n%s", pageWait, n.output())
+		t.Fatalf("nginx started no worker within %v:\n%s", pageWait, n.out.String())
 	}
 	return n
 }

@@ -97,6 +97,7 @@ func (a *app) output() string {
 // statsJSON is what the contract promises of GET /stats.
 type statsJSON struct {
 	Active     int               `json:"active"`
+	Scope      string            `json:"scope"`
 	MaxPerUser int               `json:"max_per_user"`
 	Users      map[string]int    `json:"users"`
 	UserCaps   map[string]int    `json:"user_caps"`
@@ -154,4 +155,33 @@ func openEvents(t *testing.T, url, ip string, header ...string) *http.Response {
 func runApp(t *testing.T, bin string, args ...string) (string, error) {
 	out, err := exec.Command(bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// readyWriter collects a process's output and closes ready once it holds want.
+type readyWriter struct {
+	want  string
+	ready chan struct{}
+
+	mu  sync.Mutex
+	out strings.Builder
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.out.Write(p)
+	if strings.Contains(w.out.String(), w.want) {
+		select {
+		case <-w.ready:
+		default:
+			close(w.ready)
+		}
+	}
+	return len(p), nil
+}
+
+func (w *readyWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
 }

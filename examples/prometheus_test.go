@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,31 +42,8 @@ func TestPrometheusScrapes(t *testing.T) {
 
 type prometheusServer struct {
 	url    string
-	ready  chan struct{}
 	exited chan struct{}
-
-	mu  sync.Mutex
-	out strings.Builder
-}
-
-func (p *prometheusServer) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.out.Write(b)
-	if strings.Contains(p.out.String(), "Server is ready to receive web requests") {
-		select {
-		case <-p.ready:
-		default:
-			close(p.ready)
-		}
-	}
-	return len(b), nil
-}
-
-func (p *prometheusServer) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
+	out    *readyWriter
 }
 
 // startPrometheus starts Prometheus scraping target ("host:port") every
@@ -85,10 +60,11 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	p := &prometheusServer{url: "http://" + addr, ready: make(chan struct{}), exited: make(chan struct{})}
+	p := &prometheusServer{url: "http://" + addr, exited: make(chan struct{}),
+		out: &readyWriter{want: "Server is ready to receive web requests", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = p, p
+	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting prometheus: %v", err)
 	}
@@ -106,15 +82,15 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("prometheus (%v):\n%s", waitErr, p.output())
+			t.Logf("prometheus (%v):\n%s", waitErr, p.out.String())
 		}
 	})
 	select {
-	case <-p.ready:
+	case <-p.out.ready:
 	case <-p.exited:
-		t.Fatalf("prometheus exited at start: %v\n%s", waitErr, p.output())
+		t.Fatalf("prometheus exited at start: %v\n%s", waitErr, p.out.String())
 	case <-time.After(pageWait):
-		t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.output())
+		t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.out.String())
 	}
 	return p
 }
@@ -133,7 +109,7 @@ func (p *prometheusServer) waitValue(t *testing.T, expr, want string) {
 		select {
 		case <-time.After(200 * time.Millisecond): // a scrape comes every second
 		case <-p.exited:
-			t.Fatalf("prometheus exited:\n%s", p.output())
+			t.Fatalf("prometheus exited:\n%s", p.out.String())
 		}
 	}
 	if len(got) != 1 || got[0] != want {
