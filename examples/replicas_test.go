@@ -13,7 +13,7 @@ import (
 // TestTwoReplicasOneRedis runs the README's "Two replicas on one Redis":
 // a Gin and a Fiber replica share one redis-server and its caps.
 func TestTwoReplicasOneRedis(t *testing.T) {
-	url := startRedis(t)
+	url := runRedisServer(t)
 	gin := startApp(t, buildApp(t, "gin"), "-addr", "127.0.0.1:0", "-redis", url, "-max-per-user", "2")
 	fiber := startApp(t, buildApp(t, "fiber"), "-addr", "127.0.0.1:0", "-redis", url, "-max-per-user", "2")
 
@@ -33,10 +33,10 @@ func TestTwoReplicasOneRedis(t *testing.T) {
 	}
 }
 
-// startRedis starts a redis-server on a free loopback port, without
+// runRedisServer starts a redis-server on a free loopback port, without
 // persistence, and returns its redis:// URL; it is stopped at the end of
 // the test.
-func startRedis(t *testing.T) string {
+func runRedisServer(t *testing.T) string {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server is needed and missing (%v): install Debian's redis-server package, as `make test` does", err)
