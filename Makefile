@@ -75,11 +75,11 @@ min-go:
 
 # Fiber's module against the newest fasthttp, in a copy of core and fiber.
 fasthttp-newest:
-	@set -e; tmp=$$(mktemp -d); trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp -r core fiber "$$tmp"; cd "$$tmp/fiber"; \
 	echo "test fiber with fasthttp $(FASTHTTP_NEWEST)"; \
 	export GOWORK=off GOFLAGS="$$($(GO) env GOFLAGS) -mod=mod"; \
-	$(GO) get -C "$$tmp/fiber" github.com/valyala/fasthttp@$(FASTHTTP_NEWEST); \
+	$(GO) get github.com/valyala/fasthttp@$(FASTHTTP_NEWEST); \
 	$(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 # make release VERSION=vX.Y.Z [PUSH=origin]: tags every published module at
