@@ -10,8 +10,9 @@ GO ?= go
 STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 MODULES := $(shell sed -n 's|^[[:space:]]*\./||p' go.work)
-# The modules users get: all but the programs, benchmarks and release tooling.
-PUBLISHED := $(filter-out bench examples release,$(MODULES))
+# The modules users get, as the release tooling names them (all but the
+# programs, benchmarks and the tooling itself), core first.
+PUBLISHED = $(shell $(GO) run ./release/cmd/sselimit-release -published)
 # The newest patch of the oldest Go release the published modules declare in
 # their go lines; the go command installs it (GOTOOLCHAIN) on first use.
 MIN_GO := go1.25.14
@@ -63,7 +64,8 @@ race:
 # built, vetted and tested on its own (GOWORK=off), as a user on that release
 # would use it; without -race, which the race target already ran.
 min-go:
-	@set -e; for m in $(PUBLISHED); do \
+	@set -e; mods="$(PUBLISHED)"; [ -n "$$mods" ] || { echo "min-go: the release tooling listed no published module"; exit 1; }; \
+	for m in $$mods; do \
 		want=$$(sed -n 's/^go //p' $$m/go.mod); \
 		case "$$want" in \
 		$(patsubst go%,%,$(basename $(MIN_GO))) | $(patsubst go%,%,$(basename $(MIN_GO))).*) \

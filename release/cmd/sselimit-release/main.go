@@ -2,6 +2,7 @@
 // repository at one version.
 //
 //	sselimit-release [-C dir] [-push remote] vX.Y.Z
+//	sselimit-release [-C dir] -published
 //
 // It refuses to start when a go.mod requires another module of the
 // repository at the placeholder version, when the go.mod files require
@@ -12,6 +13,9 @@
 // -push it pushes the commit and then the tags to remote one at a time, a
 // module only after every module it requires; without it, it prints the
 // commands that do so.
+//
+// With -published it prints the directories of the published modules, in
+// that order, and does nothing else.
 package main
 
 import (
@@ -20,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/sselimit/sselimit/release"
 )
 
 func main() {
@@ -33,11 +39,15 @@ func run(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("sselimit-release", flag.ContinueOnError)
 	root := flags.String("C", ".", "the repository's root directory")
 	remote := flags.String("push", "", "push the release commit and tags to this remote")
+	list := flags.Bool("published", false, "print the published modules' directories and exit")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
+	if *list {
+		return printPublished(*root, stdout)
+	}
 	if flags.NArg() != 1 {
-		return errors.New("usage: sselimit-release [-C dir] [-push remote] vX.Y.Z")
+		return errors.New("usage: sselimit-release [-C dir] [-push remote] vX.Y.Z, or sselimit-release [-C dir] -published")
 	}
 	r := releaser{root: *root, version: flags.Arg(0), out: stdout}
 	if err := r.check(); err != nil {
@@ -50,4 +60,17 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	return r.push(*remote)
+}
+
+func printPublished(root string, stdout io.Writer) error {
+	mods, err := release.Load(root)
+	if err != nil {
+		return err
+	}
+	for _, m := range mods {
+		if m.Published {
+			fmt.Fprintln(stdout, m.Dir)
+		}
+	}
+	return nil
 }

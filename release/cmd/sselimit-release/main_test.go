@@ -193,3 +193,29 @@ func TestReleaseTagsInDependencyOrder(t *testing.T) {
 		t.Errorf("first pushed tag is %s, want core", pushed[0])
 	}
 }
+
+func TestPublishedLists(t *testing.T) {
+	root := repoCopy(t)
+	var out strings.Builder
+	if err := run([]string{"-C", root, "-published"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	mods, err := release.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range mods {
+		if m.Published {
+			want = append(want, m.Dir)
+		}
+	}
+	if got := strings.Fields(out.String()); !slices.Equal(got, want) || got[0] != "core" {
+		t.Errorf("-published printed %q, want %q, core first", got, want)
+	}
+	for _, dir := range []string{"bench", "examples", "release"} {
+		if slices.Contains(strings.Fields(out.String()), dir) {
+			t.Errorf("-published printed %s", dir)
+		}
+	}
+}
