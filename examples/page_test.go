@@ -50,7 +50,7 @@ func TestPageBehindNginxRestart(t *testing.T) {
 	startApp(t, bin, "-addr", hostPort(first.url))
 	waitPage(t, carol, "the stream is back and its ticks go on from the last one seen",
 		`streams()[0].state === "open" &&
-		 [...document.querySelectorAll('#log li[data-resumed-from]')].some(li =>
+		 [...document.querySelectorAll('#log li[data-via="page"]')].some(li =>
 			+li.dataset.resumedFrom >= 2 && +li.dataset.resumedAt === +li.dataset.resumedFrom + 1)`)
 }
 
@@ -72,4 +72,26 @@ func TestPageGlobalCap(t *testing.T) {
 	}
 	waitPage(t, dan, "the refused stream is admitted on a later try",
 		`streams().length === 1 && streams()[0].state === "open" && streams()[0].ticks >= 1`)
+}
+
+// TestPageResumesAfterCrash kills the app without a drain: the connection
+// drops without a close frame, the browser reconnects the EventSource by
+// itself with a Last-Event-ID header, and the ticks go on from there once
+// the app is back.
+func TestPageResumesAfterCrash(t *testing.T) {
+	bin := buildApp(t, "echo")
+	first := startApp(t, bin, "-addr", "127.0.0.1:0")
+	eve := openPage(t, newBrowser(t), first.url+"/?user=eve")
+	waitPage(t, eve, "eve's stream receives ticks",
+		`streams().filter(s => s.state === "open" && s.ticks >= 2).length === 1`)
+
+	if err := first.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-first.exited
+	startApp(t, bin, "-addr", hostPort(first.url))
+	waitPage(t, eve, "the browser reconnected by itself and the ticks go on from the last one seen",
+		`streams()[0].state === "open" &&
+		 [...document.querySelectorAll('#log li[data-via="browser"]')].some(li =>
+			+li.dataset.resumedFrom >= 2 && +li.dataset.resumedAt === +li.dataset.resumedFrom + 1)`)
 }
