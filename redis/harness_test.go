@@ -2,10 +2,6 @@ package sselimitredis_test
 
 import (
 	"context"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -49,35 +45,6 @@ func backend(rc redis.UniversalClient, opts ...sselimitredis.Option) sselimittes
 
 // serveGate serves GET /stream through g with the X-User header as the
 // identity, the suite's Behave as the handler, until t ends.
-func serveGate(t testing.TB, g *sselimit.Gate) string {
-	return serveHTTP(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(any) {}})
-}
-
-// serveHTTP is the suite's net/http harness.
-func serveHTTP(t testing.TB, cfg sselimittest.Config) string {
-	var opts []sselimit.HandlerOption
-	if cfg.UserKey {
-		opts = append(opts, sselimit.WithKeyFunc(func(r *http.Request) (string, error) {
-			return sselimittest.UserKey(r.Header.Get("X-User"))
-		}))
-	}
-	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				cfg.Recovered(v)
-				panic(http.ErrAbortHandler)
-			}
-		}()
-		sselimittest.Behave(sselimit.StreamFromContext(r.Context()), r.URL.RawQuery)
-	})
-	mux := http.NewServeMux()
-	mux.Handle("GET /stream", sselimit.Middleware(cfg.Gate, opts...)(stream))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+func serveGate(t *testing.T, g *sselimit.Gate) string {
+	return sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(any) {}})
 }

@@ -3,11 +3,8 @@ package sselimitredis_test
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,8 +35,6 @@ func startRedis(t testing.TB, extra ...string) *server {
 }
 
 func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
-
-func (s *server) url() string { return "redis://" + s.addr() }
 
 // start runs the server (again, after kill) on its port and waits until it
 // answers PING.
@@ -155,6 +150,7 @@ func (c *cluster) nodeOf(t testing.TB, key string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	//lint:ignore SA1019 CLUSTER SLOTS still answers on Redis 7; older servers lack CLUSTER SHARDS
 	slots, err := rc.ClusterSlots(ctx).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +177,3 @@ func freePort(t testing.TB) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
-
-var _ = filepath.Join
-var _ = fmt.Sprint
-var _ = os.Getenv

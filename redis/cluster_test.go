@@ -1,0 +1,102 @@
+package sselimitredis_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
+	sselimitredis "github.com/sselimit/sselimit/redis"
+)
+
+// namesOnTwoNodes returns two limiter names whose keys live on different
+// nodes of c.
+func namesOnTwoNodes(t *testing.T, c *cluster) (string, string) {
+	t.Helper()
+	first := "route-0"
+	node := c.nodeOf(t, "{sselimit:"+first+"}")
+	for i := 1; i < 100; i++ {
+		name := "route-" + strconv.Itoa(i)
+		if c.nodeOf(t, "{sselimit:"+name+"}") != node {
+			return first, name
+		}
+	}
+	t.Fatal("no two names on different nodes")
+	return "", ""
+}
+
+// TestClusterCapsHold floods two limiters whose keys live on different
+// nodes of a three-master Redis Cluster, three replicas each.
+func TestClusterCapsHold(t *testing.T) {
+	c := startCluster(t)
+	rc := c.client(t)
+	a, b := namesOnTwoNodes(t, c)
+	const maxTotal, maxPerUser = 12, 3
+	var wg sync.WaitGroup
+	for _, name := range []string{a, b} {
+		rs := startReplicas(t, rc, 3, maxTotal, maxPerUser, sselimitredis.WithName(name))
+		wg.Go(func() {
+			admitted, refused := flood(t, rs.urls, 6, 4, 20, maxTotal, maxPerUser)
+			if admitted == 0 || refused == 0 {
+				t.Errorf("limiter %s: admitted %d, refused %d; want both", name, admitted, refused)
+			}
+			waitIdle(t, rs)
+		})
+	}
+	wg.Wait()
+	for _, name := range []string{a, b} {
+		key := "{sselimit:" + name + "}:leases"
+		if _, err := c.nodeOf(t, key).client().Exists(context.Background(), key).Result(); err != nil {
+			t.Errorf("EXISTS %s on its node: %v", key, err)
+		}
+	}
+}
+
+// TestClusterSuite runs the behaviour suite on a Redis Cluster.
+func TestClusterSuite(t *testing.T) {
+	c := startCluster(t)
+	h := sselimittest.NetHTTP()
+	h.Backend = backend(c.client(t), sselimitredis.WithLeaseTTL(time.Second))
+	sselimittest.Run(t, h)
+}
+
+// TestClusterMasterRestart restarts, empty, the master holding a limiter's
+// keys while streams are open: as on a single node, renewal puts the
+// leases back, and the caps hold afterwards.
+func TestClusterMasterRestart(t *testing.T) {
+	c := startCluster(t)
+	rc := c.client(t)
+	const name = "restart"
+	// The cluster answers CLUSTERDOWN for a moment after the master comes
+	// back: the TTL outlasts that, or the leases would be lost instead.
+	rs := startReplicas(t, rc, 2, 3, 2, sselimitredis.WithName(name),
+		sselimitredis.WithLeaseTTL(8*time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	a := sselimittest.NewClient(t, rs.urls[0])
+	a.MustStream("/stream", "alice")
+	a.MustStream("/stream", "alice")
+	b := sselimittest.NewClient(t, rs.urls[1])
+	b.MustStream("/stream", "bob")
+	master := c.nodeOf(t, "{sselimit:"+name+"}")
+	master.kill()
+	master.start()
+	for {
+		n, err := rs.lims[1].ActiveConnections(context.Background())
+		if err == nil && n == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // polls for the put-back
+	}
+	for i, g := range rs.gates {
+		if st := g.Stats(); st.Ended[sselimit.ReasonLeaseLost] != 0 {
+			t.Errorf("replica %d lost %d leases, want none", i, st.Ended[sselimit.ReasonLeaseLost])
+		}
+	}
+	_, resp, _, err := b.Open("/stream", "carol")
+	if err != nil || resp.StatusCode != 503 {
+		t.Errorf("a fourth stream: %v %v, want 503 at the global cap", resp, err)
+	}
+	waitIdle(t, rs)
+}
