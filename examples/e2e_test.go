@@ -27,7 +27,9 @@ const (
 
 // testApp walks through the "Example apps" contract of DESIGN.md with
 // the app in ./name, started with a per-user cap of 2, and three pages:
-// alice opens three streams, bob one, and a page without a user one.
+// alice opens three streams, bob one, and a page without a user one. It
+// checks the counts, the charts, the refused stream's later admission and
+// the drain.
 func testApp(t *testing.T, name string) {
 	srv := startApp(t, buildApp(t, name), "-addr", "127.0.0.1:0", "-max-per-user", "2")
 	browser := newBrowser(t)
