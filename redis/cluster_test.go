@@ -10,17 +10,18 @@ import (
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitredis "github.com/sselimit/sselimit/redis"
+	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
 
 // namesOnTwoNodes returns two limiter names whose keys live on different
 // nodes of c.
-func namesOnTwoNodes(t *testing.T, c *cluster) (string, string) {
+func namesOnTwoNodes(t *testing.T, c *sselimitredistest.Cluster) (string, string) {
 	t.Helper()
 	first := "route-0"
-	node := c.nodeOf(t, "{sselimit:"+first+"}")
+	node := c.NodeOf("{sselimit:" + first + "}")
 	for i := 1; i < 100; i++ {
 		name := "route-" + strconv.Itoa(i)
-		if c.nodeOf(t, "{sselimit:"+name+"}") != node {
+		if c.NodeOf("{sselimit:"+name+"}") != node {
 			return first, name
 		}
 	}
@@ -31,8 +32,8 @@ func namesOnTwoNodes(t *testing.T, c *cluster) (string, string) {
 // TestClusterCapsHold floods two limiters whose keys live on different
 // nodes of a three-master Redis Cluster, three replicas each.
 func TestClusterCapsHold(t *testing.T) {
-	c := startCluster(t)
-	rc := c.client(t)
+	c := sselimitredistest.StartCluster(t)
+	rc := c.Client()
 	a, b := namesOnTwoNodes(t, c)
 	const maxTotal, maxPerUser = 12, 3
 	var wg sync.WaitGroup
@@ -49,7 +50,7 @@ func TestClusterCapsHold(t *testing.T) {
 	wg.Wait()
 	for _, name := range []string{a, b} {
 		key := "{sselimit:" + name + "}:leases"
-		if _, err := c.nodeOf(t, key).client().Exists(context.Background(), key).Result(); err != nil {
+		if _, err := c.NodeOf(key).Client().Exists(context.Background(), key).Result(); err != nil {
 			t.Errorf("EXISTS %s on its node: %v", key, err)
 		}
 	}
@@ -57,9 +58,9 @@ func TestClusterCapsHold(t *testing.T) {
 
 // TestClusterSuite runs the behaviour suite on a Redis Cluster.
 func TestClusterSuite(t *testing.T) {
-	c := startCluster(t)
+	c := sselimitredistest.StartCluster(t)
 	h := sselimittest.NetHTTP()
-	h.Backend = backend(c.client(t), sselimitredis.WithLeaseTTL(time.Second))
+	h.Backend = sselimitredistest.Backend(c.Client(), sselimitredis.WithLeaseTTL(time.Second))
 	sselimittest.Run(t, h)
 }
 
@@ -67,8 +68,8 @@ func TestClusterSuite(t *testing.T) {
 // keys while streams are open: as on a single node, renewal puts the
 // leases back, and the caps hold afterwards.
 func TestClusterMasterRestart(t *testing.T) {
-	c := startCluster(t)
-	rc := c.client(t)
+	c := sselimitredistest.StartCluster(t)
+	rc := c.Client()
 	const name = "restart"
 	// The cluster answers CLUSTERDOWN for a moment after the master comes
 	// back: the TTL outlasts that, or the leases would be lost instead.
@@ -79,9 +80,9 @@ func TestClusterMasterRestart(t *testing.T) {
 	a.MustStream("/stream", "alice")
 	b := sselimittest.NewClient(t, rs.urls[1])
 	b.MustStream("/stream", "bob")
-	master := c.nodeOf(t, "{sselimit:"+name+"}")
-	master.kill()
-	master.start()
+	master := c.NodeOf("{sselimit:" + name + "}")
+	master.Kill()
+	master.Restart()
 	for {
 		n, err := rs.lims[1].ActiveConnections(context.Background())
 		if err == nil && n == 3 {

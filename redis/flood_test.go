@@ -12,6 +12,7 @@ import (
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitredis "github.com/sselimit/sselimit/redis"
+	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
 
 // replicaSet is several gates, each on its own limiter and server, sharing
@@ -103,7 +104,7 @@ func flood(t *testing.T, urls []string, users, workersPerUser, rounds, maxTotal,
 
 // TestCapsHoldAcrossReplicas floods three replicas sharing one Redis.
 func TestCapsHoldAcrossReplicas(t *testing.T) {
-	rc := startRedis(t).client()
+	rc := sselimitredistest.Start(t).Client()
 	const maxTotal, maxPerUser = 12, 3
 	rs := startReplicas(t, rc, 3, maxTotal, maxPerUser)
 	admitted, refused := flood(t, rs.urls, 8, 6, 25, maxTotal, maxPerUser)

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	sselimit "github.com/sselimit/sselimit/core"
 	sselimitredis "github.com/sselimit/sselimit/redis"
+	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
 
 // newLimiter returns a limiter on rc, closed when the test ends.
@@ -48,7 +49,7 @@ func counts(t testing.TB, l *sselimitredis.Limiter) (int64, map[string]int64) {
 }
 
 func TestCapsUserFirstThenGlobal(t *testing.T) {
-	rc := startRedis(t).client()
+	rc := sselimitredistest.Start(t).Client()
 	l := newLimiter(t, rc, 3, 2)
 	a1 := mustAcquire(t, l, "alice", 0, nil)
 	mustAcquire(t, l, "alice", 0, nil)
@@ -76,7 +77,7 @@ func TestCapsUserFirstThenGlobal(t *testing.T) {
 }
 
 func TestPerAdmissionUserCap(t *testing.T) {
-	rc := startRedis(t).client()
+	rc := sselimitredistest.Start(t).Client()
 	l := newLimiter(t, rc, 0, 1)
 	mustAcquire(t, l, "gold", 3, nil)
 	mustAcquire(t, l, "gold", 3, nil)
@@ -95,8 +96,8 @@ func TestPerAdmissionUserCap(t *testing.T) {
 
 // TestRefusalWritesNothing checks a refused admission changes no key.
 func TestRefusalWritesNothing(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.client()
+	srv := sselimitredistest.Start(t)
+	rc := srv.Client()
 	l := newLimiter(t, rc, 1, 1)
 	mustAcquire(t, l, "alice", 0, nil)
 	ctx := context.Background()
@@ -159,7 +160,7 @@ func dump(t testing.TB, rc *redis.Client) map[string]string {
 // names, hash tags and arbitrary bytes stay apart from each other, from
 // the global count and from other limiters.
 func TestKeysCannotCollide(t *testing.T) {
-	rc := startRedis(t).client()
+	rc := sselimitredistest.Start(t).Client()
 	a := newLimiter(t, rc, 100, 1, sselimitredis.WithName("a"))
 	b := newLimiter(t, rc, 100, 1, sselimitredis.WithName("b"))
 	keys := []string{"", "leases", ":leases", "}:leases", "{sselimit:b}:leases", "{sselimit:b}:user:", "user:", "\x00", "\xff\xfe", "é", strings.Repeat("z", 256)}

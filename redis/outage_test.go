@@ -11,6 +11,7 @@ import (
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitredis "github.com/sselimit/sselimit/redis"
+	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
 
 // closeReason reads conn up to its close frame and returns its reason.
@@ -32,9 +33,9 @@ func closeReason(t *testing.T, conn *sselimittest.Conn) sselimit.Reason {
 }
 
 // awaitRenewal returns once the limiter named name has renewed its leases.
-func awaitRenewal(t *testing.T, srv *server, name string) {
+func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	t.Helper()
-	rc := srv.client()
+	rc := srv.Client()
 	first := leaseExpiries(t, rc, name)
 	for {
 		now := leaseExpiries(t, rc, name)
@@ -48,13 +49,13 @@ func awaitRenewal(t *testing.T, srv *server, name string) {
 // TestRestartEmptyPutsLeasesBack restarts Redis without its data while a
 // stream is open: renewal puts the lease back, and the stream goes on.
 func TestRestartEmptyPutsLeasesBack(t *testing.T) {
-	srv := startRedis(t)
-	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithName("restart"),
+	srv := sselimitredistest.Start(t)
+	rs := startReplicas(t, srv.Client(), 1, 10, 2, sselimitredis.WithName("restart"),
 		sselimitredis.WithLeaseTTL(time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
 	c := sselimittest.NewClient(t, rs.urls[0])
 	conn := c.MustStream("/stream", "alice")
-	srv.kill()
-	srv.start()
+	srv.Kill()
+	srv.Restart()
 	lim := rs.lims[0]
 	for {
 		if n, err := lim.ActiveForUser(context.Background(), "alice"); err == nil && n == 1 {
@@ -73,17 +74,17 @@ func TestRestartEmptyPutsLeasesBack(t *testing.T) {
 // data; another replica fills the user's cap before the first renews: the
 // first's streams end with lease_lost, and the cap holds.
 func TestRestartEmptyWithTheCapTakenLosesTheLease(t *testing.T) {
-	srv := startRedis(t)
+	srv := sselimitredistest.Start(t)
 	opts := []sselimitredis.Option{sselimitredis.WithName("taken"),
 		sselimitredis.WithLeaseTTL(3 * time.Second), sselimitredis.WithRenewEvery(2 * time.Second)}
-	rs := startReplicas(t, srv.client(), 2, 10, 2, opts...)
+	rs := startReplicas(t, srv.Client(), 2, 10, 2, opts...)
 	a, b := sselimittest.NewClient(t, rs.urls[0]), sselimittest.NewClient(t, rs.urls[1])
 	old := []*sselimittest.Conn{a.MustStream("/stream", "alice"), a.MustStream("/stream", "alice")}
 	// Right after a renewal, the next is two seconds away: time enough to
 	// restart Redis and fill the cap from the other replica.
 	awaitRenewal(t, srv, "taken")
-	srv.kill()
-	srv.start()
+	srv.Kill()
+	srv.Restart()
 	b.MustStream("/stream", "alice")
 	b.MustStream("/stream", "alice")
 	for _, conn := range old {
@@ -108,10 +109,10 @@ func TestRestartEmptyWithTheCapTakenLosesTheLease(t *testing.T) {
 // stream is open: the stream ends with lease_lost before its lease could
 // have expired in Redis.
 func TestRenewalFailingPastTheTTLLosesTheLease(t *testing.T) {
-	srv := startRedis(t)
-	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithLeaseTTL(time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	srv := sselimitredistest.Start(t)
+	rs := startReplicas(t, srv.Client(), 1, 10, 2, sselimitredis.WithLeaseTTL(time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
 	conn := sselimittest.NewClient(t, rs.urls[0]).MustStream("/stream", "alice")
-	srv.kill()
+	srv.Kill()
 	if got := closeReason(t, conn); got != sselimit.ReasonLeaseLost {
 		t.Errorf("close reason: got %q, want lease_lost", got)
 	}
@@ -126,11 +127,11 @@ func TestRenewalFailingPastTheTTLLosesTheLease(t *testing.T) {
 // refused with 503 within the timeout; once Redis is back, admission
 // resumes.
 func TestRedisDownFailsClosedThenRecovers(t *testing.T) {
-	srv := startRedis(t)
+	srv := sselimitredistest.Start(t)
 	const timeout = 300 * time.Millisecond
-	rs := startReplicas(t, srv.client(), 1, 10, 2, sselimitredis.WithTimeout(timeout), sselimitredis.WithBreaker(2, 200*time.Millisecond))
+	rs := startReplicas(t, srv.Client(), 1, 10, 2, sselimitredis.WithTimeout(timeout), sselimitredis.WithBreaker(2, 200*time.Millisecond))
 	c := sselimittest.NewClient(t, rs.urls[0])
-	srv.kill()
+	srv.Kill()
 	for i := range 4 { // past the breaker's threshold
 		start := time.Now()
 		_, resp, _, err := c.Open("/stream", "alice")
@@ -144,7 +145,7 @@ func TestRedisDownFailsClosedThenRecovers(t *testing.T) {
 	if got := rs.gates[0].Stats().Refused[sselimit.RefusedUnavailable]; got != 4 {
 		t.Errorf("refused as unavailable: got %d, want 4", got)
 	}
-	srv.start()
+	srv.Restart()
 	for {
 		conn, _, _, err := c.Open("/stream", "alice")
 		if err != nil {
@@ -162,10 +163,10 @@ func TestRedisDownFailsClosedThenRecovers(t *testing.T) {
 // TestFallbackAdmitsWhileRedisIsDown checks a fallback limiter takes over
 // admission while Redis is unreachable, with its own caps.
 func TestFallbackAdmitsWhileRedisIsDown(t *testing.T) {
-	srv := startRedis(t)
+	srv := sselimitredistest.Start(t)
 	fallback := sselimit.NewSSELimiter(2, 1)
-	lim := newLimiter(t, srv.client(), 10, 5, sselimitredis.WithFallback(fallback))
-	srv.kill()
+	lim := newLimiter(t, srv.Client(), 10, 5, sselimitredis.WithFallback(fallback))
+	srv.Kill()
 	release, err := lim.Acquire("alice")
 	if err != nil {
 		t.Fatalf("Acquire with Redis down and a fallback: %v", err)
@@ -180,7 +181,7 @@ func TestFallbackAdmitsWhileRedisIsDown(t *testing.T) {
 	if n := fallback.ActiveConnections(); n != 0 {
 		t.Errorf("fallback holds %d after release, want 0", n)
 	}
-	lim2 := newLimiter(t, srv.client(), 10, 5)
+	lim2 := newLimiter(t, srv.Client(), 10, 5)
 	if _, err := lim2.Acquire("alice"); !errors.Is(err, sselimitredis.ErrUnavailable) {
 		t.Errorf("Acquire with Redis down and no fallback: got %v, want ErrUnavailable", err)
 	}

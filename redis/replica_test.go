@@ -18,6 +18,7 @@ import (
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitredis "github.com/sselimit/sselimit/redis"
+	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
 
 // replicaEnv, set in the environment of this test binary, makes it run as
@@ -66,10 +67,10 @@ func runReplica() {
 
 // startReplicaProcess runs this test binary as a replica and returns its
 // URL and process, killed when the test ends.
-func startReplicaProcess(t *testing.T, srv *server, name string, ttl, renew time.Duration, maxTotal, maxPerUser int) (string, *exec.Cmd) {
+func startReplicaProcess(t *testing.T, srv *sselimitredistest.Server, name string, ttl, renew time.Duration, maxTotal, maxPerUser int) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d %d %d %d", replicaEnv, srv.addr(), name, ttl.Milliseconds(), renew.Milliseconds(), maxTotal, maxPerUser))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d %d %d %d", replicaEnv, srv.Addr(), name, ttl.Milliseconds(), renew.Milliseconds(), maxTotal, maxPerUser))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -110,8 +111,8 @@ func redisNow(t *testing.T, rc *redis.Client) time.Time {
 // must stay taken until its leases expire, and free within the TTL plus
 // one renewal interval.
 func TestKilledReplicaFreesItsSlotsWithinTheTTL(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.client()
+	srv := sselimitredistest.Start(t)
+	rc := srv.Client()
 	const ttl, renew = time.Second, 250 * time.Millisecond
 	url, cmd := startReplicaProcess(t, srv, "kill", ttl, renew, 3, 0)
 	c := sselimittest.NewClient(t, url)

@@ -1,0 +1,90 @@
+package sselimitredistest
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A Cluster is a Redis Cluster of three masters without replicas.
+type Cluster struct {
+	t     testing.TB
+	Nodes []*Server
+}
+
+// StartCluster starts three cluster-enabled servers, joins them with
+// redis-cli --cluster create and waits until every node reports the
+// cluster ok.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t}
+	var addrs []string
+	for range 3 {
+		s := Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+		c.Nodes = append(c.Nodes, s)
+		addrs = append(addrs, s.Addr())
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Fatalf("redis-cli is not installed: %v", err)
+	}
+	out, err := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	for _, s := range c.Nodes {
+		rc := s.Client()
+		for {
+			info, err := rc.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // polls; the cluster's state change sends no event
+		}
+	}
+	return c
+}
+
+// Client returns a cluster client that applies its contexts' deadlines,
+// closed when the test ends.
+func (c *Cluster) Client() *redis.ClusterClient {
+	var addrs []string
+	for _, s := range c.Nodes {
+		addrs = append(addrs, s.Addr())
+	}
+	rc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true, MaxRetries: -1})
+	c.t.Cleanup(func() { rc.Close() })
+	return rc
+}
+
+// NodeOf returns the master serving key's hash slot.
+func (c *Cluster) NodeOf(key string) *Server {
+	c.t.Helper()
+	ctx := context.Background()
+	rc := c.Nodes[0].Client()
+	slot, err := rc.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	//lint:ignore SA1019 CLUSTER SLOTS still answers on Redis 7; older servers lack CLUSTER SHARDS
+	slots, err := rc.ClusterSlots(ctx).Result()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, r := range slots {
+		if int64(r.Start) <= slot && slot <= int64(r.End) {
+			for _, s := range c.Nodes {
+				if s.Addr() == r.Nodes[0].Addr {
+					return s
+				}
+			}
+		}
+	}
+	c.t.Fatalf("no node serves slot %d of %q", slot, key)
+	return nil
+}

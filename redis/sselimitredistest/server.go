@@ -1,0 +1,118 @@
+package sselimitredistest
+
+import (
+	"bufio"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A Server is a redis-server process without persistence that a test
+// started on a free port of 127.0.0.1.
+type Server struct {
+	t    testing.TB
+	port int
+	dir  string
+	args []string
+	cmd  *exec.Cmd
+	exit chan struct{}
+}
+
+// Start starts a redis-server, with args added to its command line, and
+// waits until it is ready; it is killed when the test ends. It fails the
+// test if redis-server is missing or does not start.
+func Start(t testing.TB, args ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args}
+	s.Restart()
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// URL is the server's redis:// URL.
+func (s *Server) URL() string { return "redis://" + s.Addr() }
+
+// PID is the server process's id, or 0 when it is not running.
+func (s *Server) PID() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Restart starts the server again after Kill, on the same port and
+// directory (a cluster node keeps its cluster configuration, not its data).
+func (s *Server) Restart() {
+	s.t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		s.t.Fatalf("redis-server is not installed: %v", err)
+	}
+	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir}, s.args...)
+	s.cmd = exec.Command(path, args...)
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("starting redis-server: %v", err)
+	}
+	exit, ready := make(chan struct{}), make(chan struct{})
+	s.exit = exit
+	cmd := s.cmd
+	go func() {
+		defer close(exit)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+			}
+		}
+		_ = cmd.Wait()
+	}()
+	select {
+	case <-ready:
+	case <-exit:
+		s.t.Fatalf("redis-server on port %d exited before it was ready", s.port)
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("redis-server on port %d not ready after 30s", s.port)
+	}
+}
+
+// Kill ends the server with SIGKILL, so it saves nothing, and waits for it
+// to exit.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exit
+	s.cmd = nil
+}
+
+// Client returns a client of the server that applies its contexts'
+// deadlines, closed when the test ends.
+func (s *Server) Client() *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
