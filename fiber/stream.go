@@ -75,6 +75,8 @@ type body struct {
 	watched uint64        // the connection's id with hangups; 0: not watched
 	closed  bool
 
+	writeTimeout atomic.Int64 // the gate's, learnt from the stream's first write deadline
+
 	panicked atomic.Bool // fn panicked: abort the connection
 	gone     atomic.Bool // the client went: abort the connection
 
@@ -113,6 +115,11 @@ func (b *body) Read(p []byte) (int, error) {
 	pr := b.pr
 	b.mu.Unlock()
 	n, err := pr.Read(p)
+	if d := b.writeTimeout.Load(); d > 0 {
+		// fasthttp writes what Read returns (or, at the end, the
+		// response's last chunk) next, on this goroutine.
+		b.setWriteDeadline(time.Now().Add(time.Duration(d)))
+	}
 	if err == io.EOF && (b.panicked.Load() || b.gone.Load()) {
 		err = errAborted
 	}
@@ -193,16 +200,24 @@ func sharedConn(c net.Conn) net.Conn {
 }
 
 // transport is how the stream reaches fasthttp: the stream writer's
-// buffered pipe, with write deadlines set on the connection, where
-// fasthttp's copies of the pipe's bytes block on a slow client.
+// buffered pipe. fasthttp copies the pipe's bytes to the connection on its
+// own goroutine, where it blocks on a slow client, so the body's Read sets
+// the deadline of each copy; the stream's deadlines only tell it the
+// gate's write timeout. (Set on the stream's goroutine, they would also
+// grow its stack for good.)
 type transport struct {
 	w *bufio.Writer
 	b *body
 }
 
-func (t *transport) Write(p []byte) (int, error)        { return t.w.Write(p) }
-func (t *transport) Flush() error                       { return t.w.Flush() }
-func (t *transport) SetWriteDeadline(d time.Time) error { return t.b.setWriteDeadline(d) }
+func (t *transport) Write(p []byte) (int, error) { return t.w.Write(p) }
+func (t *transport) Flush() error                { return t.w.Flush() }
+func (t *transport) SetWriteDeadline(d time.Time) error {
+	if !d.IsZero() {
+		t.b.writeTimeout.CompareAndSwap(0, int64(time.Until(d)))
+	}
+	return nil
+}
 
 // NetConn gives the stream the connection, so that it bounds the time
 // the client may leave data unacknowledged (see sselimit.ConnContext).
