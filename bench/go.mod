@@ -20,11 +20,13 @@ require (
 	github.com/prometheus/client_model v0.6.2 // indirect
 	github.com/prometheus/common v0.70.1 // indirect
 	github.com/prometheus/procfs v0.21.1 // indirect
+	github.com/redis/go-redis/v9 v9.22.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.46.0 // indirect
 	go.opentelemetry.io/otel/metric v1.46.0 // indirect
 	go.opentelemetry.io/otel/sdk v1.46.0 // indirect
 	go.opentelemetry.io/otel/trace v1.46.0 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
 )
 
 require (
@@ -63,6 +65,7 @@ require (
 	github.com/sselimit/sselimit/gin v0.1.0
 	github.com/sselimit/sselimit/otel v0.1.0
 	github.com/sselimit/sselimit/prometheus v0.1.0
+	github.com/sselimit/sselimit/redis v0.1.0
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
@@ -89,3 +92,5 @@ replace github.com/sselimit/sselimit/gin => ../gin
 replace github.com/sselimit/sselimit/prometheus => ../prometheus
 
 replace github.com/sselimit/sselimit/otel => ../otel
+
+replace github.com/sselimit/sselimit/redis => ../redis
