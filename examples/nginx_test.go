@@ -21,8 +21,8 @@ type nginx struct {
 
 // startNginx starts nginx with the recipe in nginx.conf, changed only
 // where a test must: its listening address, the app it proxies to
-// (upstream, "host:port"), its read timeout, and its files, which live in
-// a temporary directory. nginx is stopped at the end of the test.
+// (upstream, "host:port") and its read timeout. Its files live in a
+// temporary directory, its prefix. nginx is stopped at the end of the test.
 //
 // The test makes the listening socket and hands it to nginx the way nginx
 // hands sockets to a new binary on upgrade (the NGINX environment
@@ -56,8 +56,6 @@ func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
 		{"listen 8000;", "listen " + ln.Addr().String() + ";"},
 		{"server 127.0.0.1:8080;", "server " + upstream + ";"},
 		{"proxy_read_timeout 60s;", "proxy_read_timeout " + readTimeout + ";"},
-		{"http {", "http {\n\taccess_log off;\n\tclient_body_temp_path tmp/body;\n\tproxy_temp_path tmp/proxy;\n" +
-			"\tfastcgi_temp_path tmp/fastcgi;\n\tuwsgi_temp_path tmp/uwsgi;\n\tscgi_temp_path tmp/scgi;\n"},
 	} {
 		if strings.Count(conf, r.old) != 1 {
 			t.Fatalf("nginx.conf must hold %q exactly once for the test to adapt it", r.old)
@@ -67,9 +65,6 @@ func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
 	if os.Geteuid() == 0 {
 		// Workers would run as nobody, who cannot enter the test's directory.
 		conf = "user root;\n" + conf
-	}
-	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
-		t.Fatal(err)
 	}
 	confFile := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
