@@ -40,7 +40,8 @@ type Identity struct {
 	// A limiter that is not a CapLimiter or LeaseLimiter refuses a request
 	// with a UserCap other than 0 as a limiter failure.
 	UserCap int
-	// Route is the request's path, which Snapshot shows; adapters set it.
+	// Route is the route the request matched, which Snapshot shows: the
+	// router's pattern where the framework has one, else the path.
 	Route string
 }
 

@@ -3,6 +3,7 @@ package sselimit
 import (
 	"net"
 	"net/http"
+	"strings"
 )
 
 // A HandlerOption configures Middleware.
@@ -93,7 +94,7 @@ func Middleware(g *Gate, opts ...HandlerOption) func(http.Handler) http.Handler 
 				next.ServeHTTP(w, r)
 				return
 			}
-			id := Identity{IP: c.clientIP(r), ByIP: c.key == nil}
+			id := Identity{IP: c.clientIP(r), ByIP: c.key == nil, Route: route(r)}
 			if !id.ByIP {
 				id.Key, id.KeyErr = c.key(r)
 			}
@@ -117,4 +118,15 @@ func Middleware(g *Gate, opts ...HandlerOption) func(http.Handler) http.Handler 
 			next.ServeHTTP(s.ResponseWriter(w), r.WithContext(s.Context()))
 		})
 	}
+}
+
+// route is the ServeMux pattern r matched, without its method, or its path.
+func route(r *http.Request) string {
+	if r.Pattern == "" {
+		return r.URL.Path
+	}
+	if _, p, ok := strings.Cut(r.Pattern, " "); ok {
+		return p
+	}
+	return r.Pattern
 }

@@ -118,7 +118,7 @@ func (m *gateMiddleware) handle(c echo.Context, next echo.HandlerFunc) error {
 	if m.BeforeFunc != nil {
 		m.BeforeFunc(c)
 	}
-	id := sselimit.Identity{IP: clientIP(c), ByIP: m.IdentifierExtractor == nil}
+	id := sselimit.Identity{IP: clientIP(c), ByIP: m.IdentifierExtractor == nil, Route: c.Path()}
 	if !id.ByIP {
 		id.Key, id.KeyErr = m.IdentifierExtractor(c)
 	}

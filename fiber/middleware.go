@@ -42,7 +42,8 @@ func New(config ...Config) fiber.Handler {
 		if _, admitted := c.Locals(admissionKey{}).(*body); admitted || (cfg.Next != nil && cfg.Next(c)) {
 			return c.Next()
 		}
-		id := sselimit.Identity{ByIP: cfg.KeyGenerator == nil}
+		// The route's path belongs to the app, not to the reused request.
+		id := sselimit.Identity{ByIP: cfg.KeyGenerator == nil, Route: c.Route().Path}
 		if !id.ByIP {
 			id.Key = utils.CopyString(cfg.KeyGenerator(c))
 		}

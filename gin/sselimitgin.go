@@ -150,7 +150,10 @@ func New(gate *sselimit.Gate, opts ...Option) gin.HandlerFunc {
 }
 
 func (cfg *config) identity(c *gin.Context) sselimit.Identity {
-	var id sselimit.Identity
+	id := sselimit.Identity{Route: c.FullPath()}
+	if id.Route == "" {
+		id.Route = c.Request.URL.Path
+	}
 	if cfg.key == nil {
 		id.ByIP, id.IP = true, cfg.clientIP(c)
 	} else if id.Key, id.KeyErr = cfg.key(c); id.KeyErr == nil && id.Key == "" {

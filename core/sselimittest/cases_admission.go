@@ -1,6 +1,7 @@
 package sselimittest
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -29,6 +30,10 @@ var _ = register("StreamHeadersAndCounts", func(t *testing.T, h Harness) {
 	}
 	if got := e.Gate.ActiveByKey()["alice"]; got != 1 {
 		t.Errorf("ActiveByKey()[alice]: got %d, want 1", got)
+	}
+	snap := e.Gate.Snapshot(context.Background(), sselimit.SnapshotOptions{})
+	if len(snap.Streams) != 1 || snap.Streams[0].Key != "alice" || snap.Streams[0].Route != "/stream" {
+		t.Errorf("Snapshot().Streams: got %+v, want one stream of alice on route /stream", snap.Streams)
 	}
 })
 
