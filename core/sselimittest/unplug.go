@@ -17,10 +17,10 @@ const (
 	UnplugBound        = 2*UnplugHeartbeat + UnplugWriteTimeout
 )
 
-// unplugSlack is what may come on top of UnplugBound: Linux counts the
-// unacknowledged time from its first retransmission, a tail-loss probe
-// some hundreds of milliseconds after the heartbeat was sent, and the
-// race detector on a busy machine delays the rest.
+// unplugSlack is what may come on top of UnplugBound: Linux drops the
+// connection some hundreds of milliseconds after the bound (0.4 to 0.5 s
+// here, on loopback), and the race detector on a busy machine delays the
+// rest.
 const unplugSlack = 1500 * time.Millisecond
 
 // UnpluggedClient checks, in a network namespace of its own (see
