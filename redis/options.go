@@ -86,8 +86,8 @@ func (c *config) validate() error {
 	if c.timeout <= 0 || c.timeout >= c.ttl {
 		errs = append(errs, fmt.Errorf("timeout %v must be positive and shorter than the lease TTL %v", c.timeout, c.ttl))
 	}
-	if c.batch < 1 || c.batch > 5000 {
-		errs = append(errs, fmt.Errorf("batch %d must be between 1 and 5000", c.batch))
+	if c.batch < 1 || c.batch > 2000 {
+		errs = append(errs, fmt.Errorf("batch %d must be between 1 and 2000", c.batch))
 	}
 	if c.breaker.failures < 1 || c.breaker.cooldown <= 0 {
 		errs = append(errs, fmt.Errorf("breaker needs at least 1 failure and a positive cooldown, got %d and %v", c.breaker.failures, c.breaker.cooldown))

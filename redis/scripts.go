@@ -48,20 +48,26 @@ return 0
 // ARGV is the TTL in ms and the global cap, then per lease its id, member
 // and user cap. A lease Redis no longer holds live is put back when both
 // caps have room; otherwise it is removed for good. It returns the
-// 1-based indexes of the leases that could not be kept.
+// 1-based indexes of the leases that could not be kept. The live ones are
+// extended with one ZADD per set, not one per lease.
 var renewScript = redis.NewScript(clock + `
 local all, ttl, maxTotal = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local exp = now + ttl
-local lost = {}
+local members = {}
+for i = 2, #KEYS do members[#members + 1] = ARGV[3 + (i - 2) * 3 + 1] end
+local scores = redis.call('ZMSCORE', all, unpack(members))
+local extend, byUser, lost = {}, {}, {}
 for i = 2, #KEYS do
   local user, a = KEYS[i], 3 + (i - 2) * 3
   local id, member, maxUser = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-  local score = redis.call('ZSCORE', all, member)
+  local score = scores[i - 1]
   if score and tonumber(score) > now then
-    redis.call('ZADD', all, 'XX', exp, member)
-    redis.call('ZADD', user, exp, id)
-    keep(all, exp)
-    keep(user, exp)
+    extend[#extend + 1] = exp
+    extend[#extend + 1] = member
+    local ids = byUser[user]
+    if not ids then ids = {}; byUser[user] = ids end
+    ids[#ids + 1] = exp
+    ids[#ids + 1] = id
   else
     redis.call('ZREM', all, member)
     redis.call('ZREM', user, id)
@@ -71,6 +77,14 @@ for i = 2, #KEYS do
       record(all, user, member, id, exp)
     end
   end
+end
+if #extend > 0 then
+  redis.call('ZADD', all, 'XX', unpack(extend))
+  keep(all, exp)
+end
+for user, ids in pairs(byUser) do
+  redis.call('ZADD', user, unpack(ids))
+  keep(user, exp)
 end
 return lost
 `)
