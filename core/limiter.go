@@ -18,13 +18,15 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // returns a release function on success, or an error naming the cap that
 // is reached.
 //
-// A cap is never exceeded, not even for an instant: a slot is counted only
-// once both caps have room for it, so the counts it reports never exceed
-// their caps either. A refusal changes nothing and, in the usual case,
-// writes no memory shared with other goroutines, so a flood of refused
-// requests does not slow down the admitted ones. The limiter keeps state
-// only for users holding a slot: its memory follows the active connections,
-// not the number of users ever seen.
+// It never admits past a cap, not even for an instant under contention: a
+// slot is counted only once both caps have room for it, and nothing is
+// counted and then taken back, so the counts it reports never go above the
+// caps the slots were admitted under. A refusal changes nothing and, unless
+// it races with an admission for the same user, writes no memory shared
+// with other goroutines, so a flood of refused requests does not slow
+// down the admitted ones. The limiter keeps state only for users holding
+// a slot, a copy of their key among it: its memory follows the active
+// connections, not the number of users ever seen.
 //
 // The limiter only counts. Ending streams, on shutdown or otherwise, is the
 // caller's part: see Gate.
