@@ -37,6 +37,9 @@ func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	t.Helper()
 	rc := srv.Client()
 	first := leaseExpiries(t, rc, name)
+	if len(first) == 0 {
+		t.Fatalf("awaiting the renewal of %s: no lease", name)
+	}
 	for {
 		now := leaseExpiries(t, rc, name)
 		if len(now) > 0 && len(first) > 0 && !now[0].Equal(first[0]) {
