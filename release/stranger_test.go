@@ -31,7 +31,9 @@ type stranger struct {
 // the local module cache and the usual proxy; it checks the repository's
 // modules against no checksum database, since no public one knows them.
 // Its own module cache is a fresh one, so no earlier run's copy of a
-// module stands in for the one packed now.
+// module stands in for the one packed now; it builds with -trimpath, so
+// that the build cache knows third-party packages by module version, not
+// by that cache's directory, and a later run compiles only what changed.
 func newStranger(t *testing.T, root string, mods []Module, version string) *stranger {
 	t.Helper()
 	proxy := t.TempDir()
@@ -42,7 +44,10 @@ func newStranger(t *testing.T, root string, mods []Module, version string) *stra
 	s.env = append(os.Environ(),
 		"GOWORK=off",
 		"GOFLAGS="+strings.TrimSpace(goEnv(t, "GOFLAGS")+" -mod=mod -modcacherw -trimpath"),
-		"GOPROXY=file://"+filepath.ToSlash(proxy)+",file://"+filepath.ToSlash(goEnv(t, "GOMODCACHE"))+"/cache/download,"+goEnv(t, "GOPROXY"),
+		"GOPROXY="+strings.Join(append([]string{
+			"file://" + filepath.ToSlash(proxy),
+			"file://" + filepath.ToSlash(goEnv(t, "GOMODCACHE")) + "/cache/download",
+		}, proxies(goEnv(t, "GOPROXY"))...), ","),
 		"GONOSUMDB="+strings.TrimSuffix(Prefix, "/"),
 		"GOMODCACHE="+t.TempDir(),
 	)
@@ -79,6 +84,19 @@ func newStranger(t *testing.T, root string, mods []Module, version string) *stra
 		}
 	}
 	return s
+}
+
+// proxies returns the proxy URLs of a GOPROXY value, without "direct" and
+// "off": the stranger's build reads modules from proxies only, never from
+// version control.
+func proxies(goproxy string) []string {
+	var urls []string
+	for _, p := range strings.FieldsFunc(goproxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		if p != "direct" && p != "off" {
+			urls = append(urls, p)
+		}
+	}
+	return urls
 }
 
 func goEnv(t *testing.T, name string) string {
