@@ -1,7 +1,7 @@
 // Package sselimitredis caps concurrent Server-Sent-Events streams across
 // every replica of a service, in total and per user, with the counts kept
-// in Redis: a single node, Sentinel or Redis Cluster, through any
-// go-redis v9 UniversalClient.
+// in Redis (6.2 or later): a single node, Sentinel or Redis Cluster,
+// through any go-redis v9 UniversalClient.
 //
 // A Limiter is an sselimit.LeaseLimiter: build a gate on it with
 // sselimit.NewGate and use the gate through any sselimit adapter, exactly

@@ -38,18 +38,22 @@ func (l *Limiter) release(le *lease) {
 	r := &l.releases
 	r.mu.Lock()
 	if r.next == nil {
-		r.next = &releaseBatch{done: make(chan struct{})}
+		r.next = &releaseBatch{done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	}
 	b := r.next
 	b.leases = append(b.leases, le)
-	if r.busy {
+	if !r.busy {
+		r.busy, r.next = true, nil
 		r.mu.Unlock()
-		<-b.done
+		l.flushReleases(b)
 		return
 	}
-	r.busy, r.next = true, nil
 	r.mu.Unlock()
-	l.flushReleases(b)
+	select {
+	case <-b.done:
+	case <-b.lead: // the batch in flight is done: this caller sends this one
+		l.flushReleases(b)
+	}
 }
 
 // releaser groups releases: one batch in flight, the next one filling.
@@ -57,16 +61,16 @@ type releaser struct {
 	mu   sync.Mutex
 	busy bool          // a batch is in flight
 	next *releaseBatch // the batch filling while one is in flight
-	wg   sync.WaitGroup
 }
 
 type releaseBatch struct {
 	leases []*lease
-	done   chan struct{}
+	done   chan struct{} // closed once the batch is sent
+	lead   chan struct{} // gets one token: its receiver sends the batch
 }
 
-// flushReleases removes b's leases, then starts the batch that filled
-// meanwhile, if any.
+// flushReleases removes b's leases, then hands the batch that filled
+// meanwhile, if any, to one of its callers.
 func (l *Limiter) flushReleases(b *releaseBatch) {
 	// A renewal round in flight could put a lease back after its removal.
 	l.renewing.RLock()
@@ -83,15 +87,9 @@ func (l *Limiter) flushReleases(b *releaseBatch) {
 	r.mu.Lock()
 	next := r.next
 	r.next, r.busy = nil, next != nil
-	if next != nil {
-		r.wg.Add(1)
-	}
 	r.mu.Unlock()
 	if next != nil {
-		go func() {
-			defer r.wg.Done()
-			l.flushReleases(next)
-		}()
+		next.lead <- struct{}{}
 	}
 }
 
@@ -125,9 +123,7 @@ func (l *Limiter) Close() error {
 			le.lost()
 		}
 	}
-	err := l.releaseAll(context.Background(), held)
-	l.releases.wg.Wait()
-	return err
+	return l.releaseAll(context.Background(), held)
 }
 
 // releaseAll removes leases in batches, in one pipeline.
