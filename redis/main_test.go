@@ -2,12 +2,20 @@ package sselimitredis_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
+
+// exampleRedisAddr is the address of the redis-server the examples use.
+var exampleRedisAddr string
 
 func TestMain(m *testing.M) {
 	if os.Getenv(replicaEnv) != "" {
@@ -15,7 +23,50 @@ func TestMain(m *testing.M) {
 	}
 	// Tests stop Redis on purpose: the client's dial failures are expected.
 	redis.SetLogger(quietLogger{})
-	goleak.VerifyTestMain(m)
+	stop, err := startExampleRedis()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting redis-server for the examples:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// startExampleRedis starts a redis-server on a free port for the examples
+// and returns once it answers.
+func startExampleRedis() (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop = func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	exampleRedisAddr = "127.0.0.1:" + strconv.Itoa(port)
+	rc := redis.NewClient(&redis.Options{Addr: exampleRedisAddr})
+	defer rc.Close()
+	for deadline := time.Now().Add(30 * time.Second); rc.Ping(context.Background()).Err() != nil; {
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("redis-server on port %d does not answer", port)
+		}
+		time.Sleep(20 * time.Millisecond) // polls until the server answers
+	}
+	return stop, nil
 }
 
 type quietLogger struct{}
