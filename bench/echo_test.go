@@ -72,31 +72,51 @@ func newBenchEcho() *echo.Echo {
 
 func BenchmarkEchoRefusal(b *testing.B) {
 	b.Run("impl=bare", func(b *testing.B) {
-		e := newBenchEcho()
-		e.GET("/events", func(c echo.Context) error {
-			c.Response().Header().Set("Retry-After", "3")
-			return echo.NewHTTPError(http.StatusTooManyRequests, "too many streams for this user")
-		})
-		serveEcho(b, e, http.StatusTooManyRequests)
+		serveEcho(b, bareRefusingEcho(), http.StatusTooManyRequests)
 	})
 	b.Run("impl=sselimitecho", func(b *testing.B) {
-		gate, err := sselimit.NewGate(sselimit.NewSSELimiter(1, 0))
-		if err != nil {
-			b.Fatal(err)
-		}
-		// Another client holds the only slot: every request is refused
-		// at the global cap.
-		held, refusal := gate.Admit(context.Background(), sselimit.Identity{ByIP: true, IP: "192.0.2.1"})
-		if refusal != nil {
-			b.Fatal(refusal)
-		}
-		defer held.End()
-		e := newBenchEcho()
-		e.GET("/events", func(c echo.Context) error {
-			b.Error("a refused request reached the handler")
-			return nil
-		}, sselimitecho.Middleware(gate))
-		serveEcho(b, e, http.StatusServiceUnavailable)
+		serveEcho(b, refusingEcho(b), http.StatusServiceUnavailable)
+	})
+}
+
+func bareRefusingEcho() *echo.Echo {
+	e := newBenchEcho()
+	e.GET("/events", func(c echo.Context) error {
+		c.Response().Header().Set("Retry-After", "3")
+		return echo.NewHTTPError(http.StatusTooManyRequests, "too many streams for this user")
+	})
+	return e
+}
+
+// refusingEcho is an Echo whose middleware refuses every request at the
+// global cap, another client holding the only slot.
+func refusingEcho(b *testing.B) *echo.Echo {
+	gate, err := sselimit.NewGate(sselimit.NewSSELimiter(1, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	held, refusal := gate.Admit(context.Background(), sselimit.Identity{ByIP: true, IP: "192.0.2.1"})
+	if refusal != nil {
+		b.Fatal(refusal)
+	}
+	b.Cleanup(held.End)
+	e := newBenchEcho()
+	e.GET("/events", func(c echo.Context) error {
+		b.Error("a refused request reached the handler")
+		return nil
+	}, sselimitecho.Middleware(gate))
+	return e
+}
+
+// BenchmarkEchoRefusalOverTCP is BenchmarkEchoRefusal end to end: a
+// net/http server on 127.0.0.1 and a client on one keep-alive connection,
+// both sides' CPU counted.
+func BenchmarkEchoRefusalOverTCP(b *testing.B) {
+	b.Run("impl=bare", func(b *testing.B) {
+		serveGinTCP(b, bareRefusingEcho(), http.StatusTooManyRequests)
+	})
+	b.Run("impl=sselimitecho", func(b *testing.B) {
+		serveGinTCP(b, refusingEcho(b), http.StatusServiceUnavailable)
 	})
 }
 

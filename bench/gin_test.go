@@ -67,10 +67,10 @@ func serveGin(b *testing.B, r *gin.Engine, want int) {
 	})
 }
 
-// serveGinTCP serves r on 127.0.0.1 and requests GET /events b.N times over
-// one keep-alive connection, after checking the first response has status
-// want.
-func serveGinTCP(b *testing.B, r *gin.Engine, want int) {
+// serveGinTCP serves r (a Gin engine, or any handler) on 127.0.0.1 and
+// requests GET /events b.N times over one keep-alive connection, after
+// checking the first response has status want.
+func serveGinTCP(b *testing.B, r http.Handler, want int) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

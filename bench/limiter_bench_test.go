@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// Run with -cpu 1,2,4,8 and compare the implementations side by side:
+// Run with -cpu 1,2,4 and compare the implementations side by side:
 //
-//	go test -run '^$' -bench Limiter -benchmem -cpu 1,2,4,8 -count 6 > new.txt
+//	go test -run '^$' -bench Limiter -benchmem -cpu 1,2,4 -count 8 > new.txt
 //	benchstat -col /impl new.txt
 //
 // impl=sselimit is the core limiter, impl=mutexmap the limiter one would
