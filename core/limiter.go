@@ -114,11 +114,17 @@ func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
 // with at once, or nil if it might admit, without building the key: a
 // refusal of a key made of parts then allocates nothing.
 func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
-	var mh maphash.Hash
-	mh.SetSeed(l.seed)
-	mh.WriteString(prefix)
-	mh.WriteString(name)
-	h := mh.Sum64()
+	var h uint64
+	var buf [80]byte
+	if len(prefix)+len(name) <= len(buf) {
+		h = maphash.Bytes(l.seed, append(append(buf[:0], prefix...), name...))
+	} else {
+		var mh maphash.Hash
+		mh.SetSeed(l.seed)
+		mh.WriteString(prefix)
+		mh.WriteString(name)
+		h = mh.Sum64()
+	}
 	return l.refusal(l.shard(h).find(h, prefix, name), l.userCap(maxPerUser))
 }
 
