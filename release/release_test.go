@@ -2,6 +2,7 @@ package release
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -38,9 +39,13 @@ func TestStrangerServesStreamsAtRelease(t *testing.T) {
 	serveOneStreamEach(t, bin)
 }
 
+// The servers the stranger program starts, in the order it prints them.
+var strangerServers = []string{"net/http", "gin", "echo", "fiber"}
+
 // serveOneStreamEach starts the stranger program, opens one stream on each
-// of its servers and reads the first event, then stops the program with
-// SIGTERM and checks that every stream ends and the program exits 0.
+// of its servers and reads the first event, checks that the metrics count
+// them, then stops the program with SIGTERM and checks that every stream
+// ends and the program exits 0.
 func serveOneStreamEach(t *testing.T, bin string) {
 	cmd := exec.Command(bin)
 	stdout, err := cmd.StdoutPipe()
@@ -56,12 +61,17 @@ func serveOneStreamEach(t *testing.T, bin string) {
 
 	client := &http.Client{Timeout: time.Minute} // a bound on a hung server, not a measurement
 	lines := bufio.NewScanner(stdout)
+	urls := make(map[string]string)
 	var bodies []io.ReadCloser
-	for range strangerImports {
+	for _, want := range strangerServers {
 		if !lines.Scan() {
 			t.Fatalf("the program printed %d servers and stopped: %v\n%s", len(bodies), lines.Err(), stderr.String())
 		}
 		name, url, _ := strings.Cut(lines.Text(), " ")
+		if name != want {
+			t.Fatalf("the program printed %q, want the %s server", lines.Text(), want)
+		}
+		urls[name] = url
 		resp, err := client.Get(url)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -75,6 +85,17 @@ func serveOneStreamEach(t *testing.T, bin string) {
 		}
 	}
 
+	metrics := strings.TrimSuffix(urls["net/http"], "/events") + "/metrics"
+	resp, err := client.Get(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf("\nsselimit_streams_active %d\n", len(strangerServers)); err != nil || !strings.Contains(string(body), want) {
+		t.Errorf("GET %s: %v; want a line %q in:\n%s", metrics, err, strings.TrimSpace(want), body)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +103,7 @@ func serveOneStreamEach(t *testing.T, bin string) {
 		rest, err := io.ReadAll(body)
 		body.Close()
 		if err != nil || !strings.Contains(string(rest), "event: close") {
-			t.Errorf("stream %d after SIGTERM: %q, %v; want a close frame, then the end", i, rest, err)
+			t.Errorf("%s stream after SIGTERM: %q, %v; want a close frame, then the end", strangerServers[i], rest, err)
 		}
 	}
 	if err := cmd.Wait(); err != nil {

@@ -13,7 +13,7 @@ import (
 
 // The stranger program imports these modules itself; every other published
 // module gets a blank import, so that each one is fetched and compiled.
-var strangerImports = []string{"core", "echo", "fiber", "gin"}
+var strangerImports = []string{"core", "echo", "fiber", "gin", "prometheus"}
 
 // A stranger is a module outside the repository that uses the published
 // modules at one version, fetched through a module proxy laid out on disk

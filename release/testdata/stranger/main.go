@@ -1,7 +1,8 @@
 // Command stranger is what a user outside the repository writes: one event
-// stream on each framework, mounted as the adapters' READMEs show. It
-// prints "<framework> <url>" for each server, then serves until SIGTERM,
-// drains every stream, shuts the servers down and exits 0.
+// stream on each framework, mounted as the adapters' READMEs show, and the
+// gate's metrics on the net/http server's /metrics. It prints
+// "<framework> <url>" for each server, then serves until SIGTERM, drains
+// every stream, shuts the servers down and exits 0.
 package main
 
 import (
@@ -19,10 +20,13 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	sselimit "github.com/sselimit/sselimit/core"
 	sselimitecho "github.com/sselimit/sselimit/echo"
 	sselimitfiber "github.com/sselimit/sselimit/fiber"
 	sselimitgin "github.com/sselimit/sselimit/gin"
+	sselimitprom "github.com/sselimit/sselimit/prometheus"
 )
 
 // hello sends one event and holds the stream until it ends.
@@ -39,7 +43,9 @@ func main() {
 		log.Fatal(err)
 	}
 
+	prometheus.MustRegister(sselimitprom.NewCollector(gate))
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.Handler())
 	mux.Handle("GET /events", sselimit.Middleware(gate)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hello(sselimit.StreamFromContext(r.Context()))
 	})))
