@@ -79,7 +79,7 @@ var _ = register("ReleaseClientThatStopsReading", func(t *testing.T, h Harness) 
 
 // A client that vanishes with a reset and never reads again. net/http
 // servers see it at once, by their background read; fasthttp reports it
-// only to a write, so there the heartbeat (or the adapter's own reading)
+// only to a write, so there the heartbeat (or the adapter's own watcher)
 // must find it.
 var _ = register("ReleaseVanishedClientWithinTwoHeartbeats", func(t *testing.T, h Harness) {
 	const beat = 300 * time.Millisecond
