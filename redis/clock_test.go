@@ -17,6 +17,7 @@ import (
 type sentArgs struct {
 	mu   sync.Mutex
 	args []any
+	cmds int
 }
 
 func (s *sentArgs) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -41,6 +42,13 @@ func (s *sentArgs) add(cmd redis.Cmder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.args = append(s.args, cmd.Args()...)
+	s.cmds++
+}
+
+func (s *sentArgs) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmds
 }
 
 // TestReplicaClockNeverReachesRedis checks that no replica's clock takes
