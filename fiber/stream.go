@@ -1,7 +1,6 @@
 package sselimitfiber
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/log"
 	sselimit "github.com/sselimit/sselimit/core"
-	"github.com/valyala/fasthttp"
 )
 
 // Stream makes the response an event stream run by fn, on a request the
@@ -70,9 +68,11 @@ type body struct {
 	s  *sselimit.Stream
 	fn func(*sselimit.Stream)
 
+	pipe pipe
+
 	mu      sync.Mutex
-	pr      io.ReadCloser // the stream writer's pipe, made by the first Read
-	watched uint64        // the connection's id with hangups; 0: not watched
+	started bool   // the first Read started the stream function
+	watched uint64 // the connection's id with hangups; 0: not watched
 	closed  bool
 
 	writeTimeout atomic.Int64 // the gate's, learnt from the stream's first write deadline
@@ -99,22 +99,18 @@ func (b *body) Read(p []byte) (int, error) {
 		b.mu.Unlock()
 		return 0, io.EOF
 	}
-	if b.pr == nil {
-		pr := fasthttp.NewStreamReader(b.write)
-		b.pr = pr
+	if !b.started {
+		b.started = true
+		go b.write()
 		if b.conn != nil {
 			// fasthttp does not read the connection while it sends the
 			// response, so a client that closes its end would otherwise
 			// be found by a failed write only.
-			b.watched = hangups.watch(b.conn, func() {
-				b.gone.Store(true)
-				pr.Close() // fasthttp's Read returns, and it closes the body
-			})
+			b.watched = hangups.watch(b.conn, b.hangup)
 		}
 	}
-	pr := b.pr
 	b.mu.Unlock()
-	n, err := pr.Read(p)
+	n, err := b.pipe.read(p)
 	if d := b.writeTimeout.Load(); d > 0 {
 		// fasthttp writes what Read returns (or, at the end, the
 		// response's last chunk) next, on this goroutine.
@@ -136,11 +132,9 @@ func (b *body) Close() error {
 		return nil
 	}
 	b.closed = true
-	pr, watched := b.pr, b.watched
+	watched := b.watched
 	b.mu.Unlock()
-	if pr != nil {
-		pr.Close() // a writer blocked on a full pipe now fails
-	}
+	b.pipe.closeRead() // a writer waiting for room now fails
 	if watched != 0 {
 		hangups.unwatch(b.conn, watched)
 	}
@@ -153,8 +147,15 @@ func (b *body) Close() error {
 	return nil
 }
 
-// write is the body's fasthttp.StreamWriter.
-func (b *body) write(w *bufio.Writer) {
+// hangup ends the response at once: the client went.
+func (b *body) hangup() {
+	b.gone.Store(true)
+	b.pipe.abortRead()
+}
+
+// write runs the stream function on a goroutine of its own.
+func (b *body) write() {
+	defer b.pipe.closeWrite()
 	defer b.s.End()
 	defer func() {
 		if v := recover(); v != nil {
@@ -162,7 +163,7 @@ func (b *body) write(w *bufio.Writer) {
 			log.Errorf("sselimitfiber: panic in a stream function: %v\n%s", v, debug.Stack())
 		}
 	}()
-	b.s.Start(&transport{w, b})
+	b.s.Start(&transport{b})
 	b.fn(b.s)
 }
 
@@ -199,19 +200,15 @@ func sharedConn(c net.Conn) net.Conn {
 	}
 }
 
-// transport is how the stream reaches fasthttp: the stream writer's
-// buffered pipe. fasthttp copies the pipe's bytes to the connection on its
-// own goroutine, where it blocks on a slow client, so the body's Read sets
-// the deadline of each copy; the stream's deadlines only tell it the
-// gate's write timeout. (Set on the stream's goroutine, they would also
-// grow its stack for good.)
-type transport struct {
-	w *bufio.Writer
-	b *body
-}
+// transport is how the stream reaches fasthttp: the body's pipe. fasthttp
+// copies what the pipe holds to the connection on its own goroutine, where
+// it blocks on a slow client, so the body's Read sets the deadline of each
+// copy; the stream's deadlines only tell it the gate's write timeout. (Set
+// on the stream's goroutine, they would also grow its stack for good.)
+type transport struct{ b *body }
 
-func (t *transport) Write(p []byte) (int, error) { return t.w.Write(p) }
-func (t *transport) Flush() error                { return t.w.Flush() }
+func (t *transport) Write(p []byte) (int, error) { return t.b.pipe.write(p) }
+func (t *transport) Flush() error                { return t.b.pipe.flush() }
 func (t *transport) SetWriteDeadline(d time.Time) error {
 	if !d.IsZero() {
 		t.b.writeTimeout.CompareAndSwap(0, int64(time.Until(d)))
