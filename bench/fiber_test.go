@@ -48,6 +48,7 @@ func serveFiber(b *testing.B, app *fiber.App, want int) {
 	w := bufio.NewWriter(out)
 	serve := func() {
 		ctx.Response.Reset()
+		ctx.ResetUserValues() // c.Locals, which the middleware reads, live there
 		handler(&ctx)
 		if err := ctx.Response.Write(w); err != nil {
 			b.Fatal(err)
