@@ -101,3 +101,39 @@ func TestClusterMasterRestart(t *testing.T) {
 	}
 	waitIdle(t, rs)
 }
+
+// TestClusterFailover kills the master holding a limiter's keys for good:
+// its replica takes over, and the streams go on with their leases; the
+// caps hold afterwards.
+func TestClusterFailover(t *testing.T) {
+	c := sselimitredistest.StartClusterWithReplicas(t)
+	rc := c.Client()
+	const name = "failover"
+	// The TTL outlasts the failover, so the leases are kept, or put back.
+	rs := startReplicas(t, rc, 2, 3, 2, sselimitredis.WithName(name),
+		sselimitredis.WithLeaseTTL(10*time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	a := sselimittest.NewClient(t, rs.urls[0])
+	a.MustStream("/stream", "alice")
+	a.MustStream("/stream", "alice")
+	b := sselimittest.NewClient(t, rs.urls[1])
+	b.MustStream("/stream", "bob")
+	master := c.NodeOf("{sselimit:" + name + "}")
+	master.Kill()
+	for c.NodeOf("{sselimit:"+name+"}") == master {
+		time.Sleep(50 * time.Millisecond) // polls the cluster for the failover
+	}
+	awaitRenewal(t, c.NodeOf("{sselimit:"+name+"}"), name)
+	if n, err := rs.lims[1].ActiveConnections(context.Background()); err != nil || n != 3 {
+		t.Errorf("after the failover: %d leases (%v), want 3", n, err)
+	}
+	for i, g := range rs.gates {
+		if st := g.Stats(); st.Ended[sselimit.ReasonLeaseLost] != 0 {
+			t.Errorf("replica %d lost %d leases, want none", i, st.Ended[sselimit.ReasonLeaseLost])
+		}
+	}
+	_, resp, _, err := b.Open("/stream", "carol")
+	if err != nil || resp.StatusCode != 503 {
+		t.Errorf("a fourth stream: %v %v, want 503 at the global cap", resp, err)
+	}
+	waitIdle(t, rs)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,6 +42,10 @@ type Limiter struct {
 	pending  []*lease // released while Redis was unreachable
 	closed   bool
 	releases releaser
+
+	// Set by a failed call: a cluster client may be routing to a master
+	// that is gone, so the renewal goroutine asks it to reload the topology.
+	topologyStale atomic.Bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -154,6 +159,9 @@ func (l *Limiter) call(ctx context.Context, timeout time.Duration, f func(contex
 	res, err := f(callCtx)
 	if err == nil || ctx.Err() == nil { // a caller giving up says nothing of Redis
 		l.brk.done(err)
+		if err != nil {
+			l.topologyStale.Store(true)
+		}
 	}
 	return res, err
 }

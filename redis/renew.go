@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // renewLoop renews the leases every renewal interval and retries the
@@ -17,6 +19,7 @@ func (l *Limiter) renewLoop() {
 		case <-l.stop:
 			return
 		case <-tick.C:
+			l.reloadTopology()
 			l.renew()
 			l.retryReleases()
 		}
@@ -112,5 +115,15 @@ func (l *Limiter) retryReleases() {
 		l.mu.Lock()
 		l.pending = append(l.pending, retry...)
 		l.mu.Unlock()
+	}
+}
+
+// reloadTopology has a cluster client reload the cluster's topology after a
+// failed call. go-redis does so by itself on a MOVED reply, but not when
+// the master it routes to stopped answering: without this, calls would go
+// to a master that failed over until the client's periodic reload.
+func (l *Limiter) reloadTopology() {
+	if cc, ok := l.rdb.(*redis.ClusterClient); ok && l.topologyStale.Swap(false) {
+		cc.ReloadState(context.Background())
 	}
 }

@@ -3,6 +3,7 @@ package sselimitredistest
 import (
 	"context"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,21 +11,37 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A Cluster is a Redis Cluster of three masters without replicas.
+// A Cluster is a Redis Cluster of three masters, with or without a
+// replica each.
 type Cluster struct {
 	t     testing.TB
-	Nodes []*Server
+	Nodes []*Server // masters and replicas
 }
 
 // StartCluster starts three cluster-enabled servers, joins them with
 // redis-cli --cluster create and waits until every node reports the
-// cluster ok.
+// cluster ok and every replica is in sync.
 func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	return startCluster(t, 0)
+}
+
+// StartClusterWithReplicas is StartCluster with a replica for each master,
+// six servers in all; a replica takes over a master that fails for a
+// second.
+func StartClusterWithReplicas(t testing.TB) *Cluster {
+	t.Helper()
+	return startCluster(t, 1)
+}
+
+func startCluster(t testing.TB, replicas int) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t}
 	var addrs []string
-	for range 3 {
-		s := Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+	for range 3 * (1 + replicas) {
+		// The cluster bus port is free too, not the default port+10000.
+		s := Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
+			"--cluster-port", strconv.Itoa(freePort(t)), "--repl-diskless-sync-delay", "0")
 		c.Nodes = append(c.Nodes, s)
 		addrs = append(addrs, s.Addr())
 	}
@@ -32,7 +49,8 @@ func StartCluster(t testing.TB) *Cluster {
 	if err != nil {
 		t.Fatalf("redis-cli is not installed: %v", err)
 	}
-	out, err := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")...).CombinedOutput()
+	args := append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
+	out, err := exec.Command(cli, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
@@ -41,7 +59,9 @@ func StartCluster(t testing.TB) *Cluster {
 		rc := s.Client()
 		for {
 			info, err := rc.ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") {
+			repl, err2 := rc.Info(ctx, "replication").Result()
+			synced := !strings.Contains(repl, "role:slave") || strings.Contains(repl, "master_link_status:up")
+			if err == nil && err2 == nil && strings.Contains(info, "cluster_state:ok") && synced {
 				break
 			}
 			time.Sleep(50 * time.Millisecond) // polls; the cluster's state change sends no event
