@@ -189,3 +189,26 @@ func TestFallbackAdmitsWhileRedisIsDown(t *testing.T) {
 		t.Errorf("Acquire with Redis down and no fallback: got %v, want ErrUnavailable", err)
 	}
 }
+
+// TestRedisDownFailsOpenWithTheGatesPolicy checks a gate built with
+// sselimit.WithFailOpen admits, without a slot, while Redis is down.
+func TestRedisDownFailsOpenWithTheGatesPolicy(t *testing.T) {
+	srv := sselimitredistest.Start(t)
+	lim := newLimiter(t, srv.Client(), 10, 1, sselimitredis.WithTimeout(200*time.Millisecond))
+	g, err := sselimit.NewGate(lim, sselimit.WithFailOpen())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sselimittest.NewClient(t, serveGate(t, g))
+	srv.Kill()
+	conn := c.MustStream("/stream", "alice")
+	if st := g.Stats(); st.FailedOpen != 1 || st.Active != 1 {
+		t.Errorf("with Redis down: failed open %d, active %d; want 1, 1", st.FailedOpen, st.Active)
+	}
+	conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), sselimittest.WaitLimit)
+	defer cancel()
+	if n, err := g.Drain(ctx); err != nil || n != 0 {
+		t.Fatalf("Drain: %d remain, %v", n, err)
+	}
+}
