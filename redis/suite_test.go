@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitredis "github.com/sselimit/sselimit/redis"
 	"github.com/sselimit/sselimit/redis/sselimitredistest"
@@ -16,4 +17,10 @@ func TestSuite(t *testing.T) {
 	h := sselimittest.NetHTTP()
 	h.Backend = sselimitredistest.Backend(rc, sselimitredis.WithLeaseTTL(time.Second))
 	sselimittest.Run(t, h)
+}
+
+// serveGate serves GET /stream through g with the X-User header as the
+// identity, the suite's Behave as the handler, until t ends.
+func serveGate(t *testing.T, g *sselimit.Gate) string {
+	return sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(any) {}})
 }
