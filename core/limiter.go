@@ -3,7 +3,6 @@ package sselimit
 import (
 	"errors"
 	"hash/maphash"
-	"runtime"
 	"sync/atomic"
 )
 
@@ -126,98 +125,6 @@ func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
 		h = mh.Sum64()
 	}
 	return l.refusal(l.shard(h).find(h, prefix, name), l.userCap(maxPerUser))
-}
-
-// admit counts a slot for the user of key hash h, on e, the entry the
-// caller found for the user (nil: none), and returns the entry it counted
-// on. An entry retired since is replaced by a fresh one, inserted already
-// holding its first slot.
-func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64) (*userEntry, error) {
-	for {
-		if e == nil {
-			var counted bool
-			var err error
-			if e, counted, err = sh.insert(l, h, key); err != nil || counted {
-				return e, err
-			}
-		}
-		if err := l.countOn(e, maxPerUser); err != errRetired {
-			return e, err
-		}
-		e = nil
-	}
-}
-
-// errRetired: the entry was retired (its count reached 0 and it left the
-// table) before the admission could lock it.
-var errRetired = errors.New("sselimit: entry retired")
-
-// countOn counts one more slot on e, whose user already holds one, with a
-// global slot, unless a cap is full. A user's count grows only under the
-// entry's lock bit, so acquirers check and count one at a time; releases
-// drop it without the lock, which can only make a check stricter than
-// need be, never looser. The global slot is won before the user's count
-// grows: nothing is added and then taken back.
-func (l *SSELimiter) countOn(e *userEntry, maxPerUser int64) error {
-	for spins := 0; ; spins++ {
-		s := e.state.Load()
-		switch {
-		case s&entryDead != 0:
-			return errRetired
-		case maxPerUser > 0 && int64(s>>countShift) >= maxPerUser:
-			return ErrTooManyConnectionsForUser
-		case s&entryLocked != 0:
-			if spins >= 4 {
-				runtime.Gosched() // the holder may be descheduled
-			}
-			continue
-		}
-		if e.state.CompareAndSwap(s, s|entryLocked) {
-			break
-		}
-	}
-	if !l.addActive() {
-		if e.state.Add(-entryLocked) == 0 {
-			l.retire(e) // a release left it at 0 meanwhile
-		}
-		return ErrTooManyConnections
-	}
-	e.state.Add(countOne - entryLocked)
-	return nil
-}
-
-// addActive takes a global slot unless the global cap is reached.
-func (l *SSELimiter) addActive() bool {
-	for {
-		n := l.active.Load()
-		if l.maxTotal > 0 && n >= l.maxTotal {
-			return false
-		}
-		if l.active.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
-}
-
-// releaseSlot gives back one slot of e. The user's count drops before the
-// global one, so the global count never reads below the sum of the users'.
-func (l *SSELimiter) releaseSlot(e *userEntry) {
-	// The usual last release, with no admission holding the entry, retires
-	// it in the same step.
-	if s := e.state.Load(); s == countOne && e.state.CompareAndSwap(s, entryDead) {
-		l.shard(e.hash).remove(e)
-	} else if e.state.Add(-countOne) == 0 {
-		l.retire(e)
-	}
-	l.active.Add(-1)
-}
-
-// retire removes e from its shard if its count is 0 and no admission holds
-// it. Once marked dead an entry never counts again.
-func (l *SSELimiter) retire(e *userEntry) {
-	if e.state.CompareAndSwap(0, entryDead) {
-		l.shard(e.hash).remove(e)
-	}
 }
 
 // ActiveConnections returns the current total number of active SSE

@@ -2,11 +2,8 @@ package sselimit
 
 import (
 	"hash/maphash"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
-	"unsafe"
 )
 
 // userEntries counts the limiter's per-user entries, dead or alive: the
@@ -192,114 +189,4 @@ func TestNoEntryAfterLastRelease(t *testing.T) {
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	a3()
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
-}
-
-func TestUserKeyIsCopied(t *testing.T) {
-	// Some frameworks hand out strings that alias a buffer they reuse; the
-	// limiter must not keep such a string as its key.
-	l := NewSSELimiter(0, 1)
-	buf := []byte("alice")
-	r := mustAcquire(t, l, unsafe.String(&buf[0], len(buf)))
-	copy(buf, "mallo")
-	checkCounts(t, l, 1, map[string]int64{"alice": 1, "mallo": 0})
-	if _, err := l.Acquire("alice"); err != ErrTooManyConnectionsForUser {
-		t.Errorf("Acquire(alice) error = %v, want %v", err, ErrTooManyConnectionsForUser)
-	}
-	r()
-	checkCounts(t, l, 0, map[string]int64{"alice": 0})
-}
-
-func TestLongUserKeyIsCopied(t *testing.T) {
-	// Keys too long to be kept in the entry itself are cloned.
-	l := NewSSELimiter(0, 1)
-	alice, mallory := strings.Repeat("a", 300), strings.Repeat("m", 300)
-	buf := []byte(alice)
-	r := mustAcquire(t, l, unsafe.String(&buf[0], len(buf)))
-	copy(buf, mallory)
-	checkCounts(t, l, 1, map[string]int64{alice: 1, mallory: 0})
-	if _, err := l.Acquire(alice); err != ErrTooManyConnectionsForUser {
-		t.Errorf("Acquire(long alice) error = %v, want %v", err, ErrTooManyConnectionsForUser)
-	}
-	r()
-	checkCounts(t, l, 0, map[string]int64{alice: 0})
-}
-
-func TestKeysOfEveryLength(t *testing.T) {
-	// Around the longest key kept in the entry: keys that share a prefix,
-	// or differ only in length, are different users.
-	l := NewSSELimiter(0, 1)
-	var keys []string
-	for n := range shortKeyLen + 3 {
-		keys = append(keys, strings.Repeat("k", n))
-	}
-	counts := map[string]int64{}
-	var releases []func()
-	for _, k := range keys {
-		releases = append(releases, mustAcquire(t, l, k))
-		counts[k] = 1
-	}
-	checkCounts(t, l, int64(len(keys)), counts)
-	for i, r := range releases {
-		r()
-		counts[keys[i]] = 0
-	}
-	checkCounts(t, l, 0, counts)
-}
-
-func TestManyUsersGrowAndShrinkTables(t *testing.T) {
-	// Enough users for every shard's table to grow several times, then
-	// shrink back as they leave, with the counts right all along.
-	l := NewSSELimiter(0, 2)
-	const users = 5000
-	releases := make([]func(), 0, users)
-	for i := range users {
-		releases = append(releases, mustAcquire(t, l, "user-"+strconv.Itoa(i)))
-	}
-	if got := userEntries(l); got != users {
-		t.Fatalf("user entries = %d, want %d", got, users)
-	}
-	for i := range users {
-		if got := l.ActiveForUser("user-" + strconv.Itoa(i)); got != 1 {
-			t.Fatalf("ActiveForUser(user-%d) = %d, want 1", i, got)
-		}
-	}
-	for _, r := range releases {
-		r()
-	}
-	checkCounts(t, l, 0, nil)
-	for i := range l.shards {
-		if tab := l.shards[i].tab.Load(); tab != nil && len(tab.slots) > minSlots {
-			t.Errorf("shard %d: %d slots with no users, want %d", i, len(tab.slots), minSlots)
-		}
-	}
-}
-
-func TestRefusesWithoutBuildingTheKey(t *testing.T) {
-	// refuses(prefix, name) answers as AcquireCap(prefix+name) would at
-	// once, however the key is split, short or long.
-	long := strings.Repeat("x", shortKeyLen)
-	for _, key := range []string{IPKey("10.0.0.1"), "alice", IPKey(long), long + "y"} {
-		l := NewSSELimiter(2, 1)
-		r := mustAcquire(t, l, key)
-		for i := range len(key) + 1 {
-			prefix, name := key[:i], key[i:]
-			for userCap, want := range map[int]error{0: ErrTooManyConnectionsForUser, 1: ErrTooManyConnectionsForUser, 2: nil, NoUserCap: nil} {
-				if got := l.refuses(prefix, name, userCap); got != want {
-					t.Fatalf("refuses(%q, %q, %d) = %v, want %v", prefix, name, userCap, got, want)
-				}
-			}
-		}
-		if got := l.refuses(key[:1], key[1:]+"z", 0); got != nil {
-			t.Errorf("refuses(another user) = %v, want nil", got)
-		}
-		other := mustAcquire(t, l, "other")
-		if got := l.refuses(key[:1], key[1:]+"z", 0); got != ErrTooManyConnections {
-			t.Errorf("refuses(another user, global cap full) = %v, want %v", got, ErrTooManyConnections)
-		}
-		other()
-		r()
-		if got := l.refuses(key[:1], key[1:], 0); got != nil {
-			t.Errorf("refuses(%q) after its release = %v, want nil", key, got)
-		}
-	}
 }
