@@ -31,7 +31,7 @@ func TestEventsLargerThanThePipeArriveWhole(t *testing.T) {
 	for i, n := range sizes {
 		ev, err := conn.Next()
 		if want := strings.Repeat(string(rune('a'+i)), n); err != nil || ev.Name != "big" || ev.Data != want {
-			t.Fatalf("event %d: got %q with %d bytes of data, %v; want %d bytes of %q", i, ev.Name, len(ev.Data), err, n, 'a'+i)
+			t.Fatalf("event %d: got %q with %d bytes of data, %v; want %d bytes of %q", i, ev.Name, len(ev.Data), err, n, rune('a'+i))
 		}
 	}
 	f.Active(0)
