@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	sselimitredis "github.com/sselimit/sselimit/redis"
 	"github.com/sselimit/sselimit/redis/sselimitredistest"
 )
@@ -132,14 +133,24 @@ func BenchmarkRedisAdmitParallel(b *testing.B) {
 // BenchmarkRedisRenewal holds many leases on one limiter and measures each
 // renewal interval (one op): the round trips the limiter sends in it, how
 // long its renewal pipeline takes, and the CPU redis-server spends in it
-// (INFO cpu, read at the end of each round).
+// (INFO cpu, read at the end of each round); and the slowest of the
+// admissions another limiter makes in turn meanwhile.
 func BenchmarkRedisRenewal(b *testing.B) {
-	for _, held := range []int{10_000, 100_000} {
-		b.Run("held="+strconv.Itoa(held), func(b *testing.B) { benchRenewal(b, held) })
+	for _, probe := range []bool{false, true} {
+		for _, held := range []int{10_000, 100_000} {
+			name := "held=" + strconv.Itoa(held)
+			if probe {
+				name += "/probe=admit"
+			}
+			b.Run(name, func(b *testing.B) { benchRenewal(b, held, probe) })
+		}
 	}
 }
 
-func benchRenewal(b *testing.B, held int) {
+// benchRenewal holds held leases; with probe, a second limiter on its own
+// client admits in turn meanwhile, to see how long an admission waits
+// behind a renewal (its calls add to Redis's CPU, not to the round trips).
+func benchRenewal(b *testing.B, held int, probe bool) {
 	const renew = 5 * time.Second
 	srv := sselimitredistest.Start(b)
 	rc := srv.Client()
@@ -173,7 +184,11 @@ func benchRenewal(b *testing.B, held int) {
 	// came a whole interval after the one before: the first round also
 	// loads the script, in a second pipeline.
 	for last, quiet := time.Now(), 0; quiet < 2; {
-		<-rounds
+		select {
+		case <-rounds:
+		case <-time.After(3 * renew):
+			b.Fatalf("no renewal round for %v", 3*renew)
+		}
 		if time.Since(last) > renew/2 {
 			quiet++
 		} else {
@@ -181,21 +196,66 @@ func benchRenewal(b *testing.B, held int) {
 		}
 		last = time.Now()
 	}
+	stop, probed := make(chan struct{}), make(chan time.Duration, 1)
+	if !probe {
+		probed <- 0
+	} else {
+		go admitInTurn(b, srv.Client(), stop, probed)
+	}
 	before, cpu := rt.n.Load(), redisCPU(b, info)
+
 	var pipeline time.Duration
 	n := 0
 	start := time.Now()
 	b.ResetTimer()
 	for b.Loop() {
-		pipeline += <-rounds
+		select {
+		case d := <-rounds:
+			pipeline += d
+		case <-time.After(3 * renew):
+			b.Fatalf("no renewal round for %v", 3*renew)
+		}
 		n++
 	}
 	b.StopTimer()
+	close(stop)
+	if worst := <-probed; probe {
+		b.ReportMetric(float64(worst)/1e6, "admit-max-ms")
+	}
 	b.ReportMetric(time.Since(start).Seconds()/float64(n), "s/interval")
 	b.ReportMetric(float64(rt.n.Load()-before)/float64(n), "round-trips/interval")
 	b.ReportMetric(float64(redisCPU(b, info)-cpu)/float64(n)/1e6, "redis-cpu-ms/interval")
 	b.ReportMetric(float64(pipeline)/float64(n)/1e6, "renewal-ms/interval")
 	if got, err := lim.ActiveConnections(ctx); err != nil || got != int64(held) {
 		b.Errorf("after the renewals: %d leases (%v), want %d", got, err, held)
+	}
+}
+
+// admitInTurn admits and releases on a limiter of its own, one at a time,
+// until stop, then sends the slowest admission's time on worst.
+func admitInTurn(b *testing.B, rc *redis.Client, stop <-chan struct{}, worstc chan<- time.Duration) {
+	var worst time.Duration
+	defer func() { worstc <- worst }()
+	lim, err := sselimitredis.New(rc, 0, 0, sselimitredis.WithName("probe"))
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer lim.Close()
+	ctx := context.Background()
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		start := time.Now()
+		release, err := lim.AcquireLease(ctx, "probe", 0, nil)
+		worst = max(worst, time.Since(start))
+		if err != nil {
+			b.Errorf("admitting during renewal, after %v: %v", time.Since(start), err)
+			return
+		}
+		release()
 	}
 }
