@@ -59,6 +59,7 @@ func (s *Server) Restart() {
 	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir}, s.args...)
 	s.cmd = exec.Command(path, args...)
+	dieWithParent(s.cmd)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
