@@ -2,10 +2,12 @@ package examples_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -95,6 +97,26 @@ func TestReplicasOfEveryFrameworkHoldTheCapsTogether(t *testing.T) {
 		if res := openEvents(t, gin.url+"/events?user=alice", "127.0.0.1"); res.StatusCode != http.StatusOK {
 			t.Fatalf("alice on gin: %s, want 200", res.Status)
 		}
+	}
+	// Echo holds none of them, yet reports them: its counts are the cluster's.
+	metrics, _ := get(t, echo.url+"/metrics")
+	if want := fmt.Sprintf("sselimit_cluster_streams_active %d\n", maxPerUser); !strings.Contains(string(metrics), want) {
+		t.Errorf("echo's /metrics lacks %q:\n%s", want, metrics)
+	}
+	body, _ := get(t, echo.url+"/debug/streams")
+	var snap struct {
+		Open     int    `json:"open"`
+		Scope    string `json:"users_scope"`
+		TopUsers []struct {
+			Key     string `json:"key"`
+			Streams int64  `json:"streams"`
+		} `json:"top_users"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil {
+		t.Fatalf("echo's /debug/streams: %v\n%s", err, body)
+	}
+	if snap.Open != 0 || snap.Scope != "cluster" || len(snap.TopUsers) != 1 || snap.TopUsers[0].Key != "alice" || snap.TopUsers[0].Streams != maxPerUser {
+		t.Errorf("echo's /debug/streams: got %+v, want no stream of its own and alice's %d in the cluster scope", snap, maxPerUser)
 	}
 	if err := gin.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)

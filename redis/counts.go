@@ -4,6 +4,16 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+
+	sselimit "github.com/sselimit/sselimit/core"
+)
+
+// The gate and the exporters find these through interfaces: a change of
+// signature must not silently turn them off.
+var (
+	_ sselimit.LeaseLimiter   = (*Limiter)(nil)
+	_ sselimit.UserCounter    = (*Limiter)(nil)
+	_ sselimit.ClusterCounter = (*Limiter)(nil)
 )
 
 // ActiveConnections returns the number of live leases across every replica.

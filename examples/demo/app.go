@@ -65,6 +65,9 @@ func newRedisLimiter(cfg Config) (*sselimitredis.Limiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-redis: %w", err)
 	}
+	// The limiter bounds each call with a short context deadline, which
+	// go-redis honours on reads and writes only with this set.
+	opt.ContextTimeoutEnabled = true
 	client := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
