@@ -3,41 +3,15 @@ package sselimit_test
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	sselimit "github.com/sselimit/sselimit/core"
 	"github.com/sselimit/sselimit/core/sselimittest"
 )
-
-// userTimeout reads TCP_USER_TIMEOUT, in milliseconds, from the TCP
-// connection under c.
-func userTimeout(t *testing.T, c net.Conn) int {
-	t.Helper()
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	raw, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ms int
-	var gerr error
-	if err := raw.Control(func(fd uintptr) {
-		ms, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, 0x12)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if gerr != nil {
-		t.Fatalf("getsockopt TCP_USER_TIMEOUT: %v", gerr)
-	}
-	return ms
-}
 
 func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
 	const heartbeat, writeTimeout = 500 * time.Millisecond, time.Second
@@ -85,7 +59,7 @@ func TestStreamBoundsItsConnectionsUnacknowledgedData(t *testing.T) {
 				t.Fatalf("response over %s, want HTTP/2: %v", resp.Proto, tc.http2)
 			}
 			sselimittest.ReadHello(t, bufio.NewReader(resp.Body))
-			if got := userTimeout(t, <-conns); got != tc.want {
+			if got := sselimittest.UserTimeout(t, <-conns); got != tc.want {
 				t.Errorf("TCP_USER_TIMEOUT of a streaming connection: got %dms, want %dms", got, tc.want)
 			}
 		})

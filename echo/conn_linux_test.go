@@ -3,7 +3,6 @@ package sselimitecho_test
 import (
 	"context"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
@@ -11,26 +10,6 @@ import (
 	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitecho "github.com/sselimit/sselimit/echo"
 )
-
-// userTimeout reads TCP_USER_TIMEOUT (0x12), in milliseconds, from c.
-func userTimeout(t *testing.T, c net.Conn) int {
-	t.Helper()
-	raw, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ms int
-	var gerr error
-	if err := raw.Control(func(fd uintptr) {
-		ms, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, 0x12)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if gerr != nil {
-		t.Fatalf("getsockopt TCP_USER_TIMEOUT: %v", gerr)
-	}
-	return ms
-}
 
 // TestConnContextReachesTheStream: with e.Server.ConnContext set to
 // sselimit.ConnContext (chained after a hook of the app's own) before
@@ -59,7 +38,7 @@ func TestConnContextReachesTheStream(t *testing.T) {
 				}
 			}
 			sselimittest.NewClient(t, serve(t, e)).MustStream("/events", "")
-			if got := userTimeout(t, receive(t, conns, "the server's connection")); got != tc.want {
+			if got := sselimittest.UserTimeout(t, receive(t, conns, "the server's connection")); got != tc.want {
 				t.Errorf("TCP_USER_TIMEOUT of the stream's connection: got %d ms, want %d", got, tc.want)
 			}
 		})
