@@ -15,12 +15,14 @@ import (
 // A Server is a redis-server process without persistence that a test
 // started on a free port of 127.0.0.1.
 type Server struct {
-	t    testing.TB
-	port int
-	dir  string
-	args []string
-	cmd  *exec.Cmd
-	exit chan struct{}
+	t     testing.TB
+	port  int
+	dir   string
+	args  []string
+	conf  string // a config file, first on the command line, or ""
+	ready string // the log line that says the server is ready
+	cmd   *exec.Cmd
+	exit  chan struct{}
 }
 
 // Start starts a redis-server, with args added to its command line, and
@@ -28,7 +30,12 @@ type Server struct {
 // test if redis-server is missing or does not start.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args}
+	return start(t, &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args, ready: "Ready to accept connections"})
+}
+
+// start starts s, killed when the test ends.
+func start(t testing.TB, s *Server) *Server {
+	t.Helper()
 	s.Restart()
 	t.Cleanup(s.Kill)
 	return s
@@ -56,8 +63,12 @@ func (s *Server) Restart() {
 	if err != nil {
 		s.t.Fatalf("redis-server is not installed: %v", err)
 	}
-	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir}, s.args...)
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir), s.args...)
 	s.cmd = exec.Command(path, args...)
 	dieWithParent(s.cmd)
 	out, err := s.cmd.StdoutPipe()
@@ -69,12 +80,13 @@ func (s *Server) Restart() {
 	}
 	exit, ready := make(chan struct{}), make(chan struct{})
 	s.exit = exit
-	cmd := s.cmd
+	cmd, readyLine := s.cmd, s.ready
 	go func() {
 		defer close(exit)
 		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
+		for said := false; sc.Scan(); {
+			if !said && strings.Contains(sc.Text(), readyLine) {
+				said = true
 				close(ready)
 			}
 		}
