@@ -1,15 +1,15 @@
 package sselimitotel_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitotel "github.com/sselimit/sselimit/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -18,44 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// streamServer serves streams through g on a real server, limited by the
-// "user" query parameter; each stream sends a hello event and waits.
-// Releases are reported on the returned channel.
-func streamServer(t *testing.T, g *sselimit.Gate) (string, <-chan struct{}) {
-	t.Helper()
-	released := make(chan struct{}, 16)
-	t.Cleanup(g.Observe(sselimit.Hooks{OnRelease: func(string, time.Duration) { released <- struct{}{} }}))
-	byUser := sselimit.WithKeyFunc(func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil })
-	srv := httptest.NewServer(sselimit.Middleware(g, byUser)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sselimit.StreamFromContext(r.Context()).Send(sselimit.Event{Name: "hello", Data: "hi"})
-		<-r.Context().Done()
-	})))
-	t.Cleanup(srv.Close)
-	return srv.URL, released
-}
-
-// open requests a stream for user; an admitted one returns once its first
-// event arrived, with the function that disconnects it.
-func open(t *testing.T, url, user string) (status int, disconnect func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"?user="+user, nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disconnect = func() { cancel(); res.Body.Close() }
-	if res.StatusCode == http.StatusOK {
-		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil {
-			t.Fatalf("first line of %s's stream: %v", user, err)
-		}
-	} else {
-		disconnect()
-	}
-	t.Cleanup(disconnect)
-	return res.StatusCode, disconnect
-}
 
 // figures are what a collection shows: each series by instrument name
 // and reason ("" for none), and the histogram's count.
@@ -111,10 +73,8 @@ func (f figures) want(t *testing.T, want map[string]int64, durations uint64) {
 }
 
 func TestReportsTheGate(t *testing.T) {
-	g, err := sselimit.NewGate(sselimit.NewSSELimiter(3, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(3, 2), sselimit.Hooks{})
+	g := w.Gate
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
@@ -123,21 +83,20 @@ func TestReportsTheGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reg.Unregister()
+	// The histogram records in a hook of the exporter's, after the Watch's
+	// own: this one, added after it, counts the releases it has recorded.
+	var recorded atomic.Int64
+	t.Cleanup(g.Observe(sselimit.Hooks{OnRelease: func(string, time.Duration) { recorded.Add(1); w.Wake() }}))
 
-	url, released := streamServer(t, g)
-	var leaveBob func()
-	for _, c := range []struct {
-		user string
-		want int
-	}{{"alice", 200}, {"alice", 200}, {"alice", 429}, {"bob", 200}, {"carol", 503}, {"dave", 503}, {"", 401}} {
-		got, leave := open(t, url, c.user)
-		if got != c.want {
-			t.Fatalf("stream for %q: got %d, want %d", c.user, got, c.want)
-		}
-		if c.user == "bob" {
-			leaveBob = leave
-		}
-	}
+	url := sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(v any) { t.Errorf("handler panicked: %v", v) }})
+	client := sselimittest.NewClient(t, url)
+	client.MustStream("/stream", "alice")
+	client.MustStream("/stream", "alice")
+	client.MustRefuse("/stream", "alice", http.StatusTooManyRequests)
+	bob := client.MustStream("/stream", "bob")
+	client.MustRefuse("/stream", "carol", http.StatusServiceUnavailable)
+	client.MustRefuse("/stream", "dave", http.StatusServiceUnavailable)
+	client.MustRefuse("/stream", "", http.StatusUnauthorized)
 	refusals := map[string]int64{
 		"sselimit_streams_admitted_total/":            3,
 		"sselimit_streams_refused_total/user_limit":   1,
@@ -156,8 +115,8 @@ func TestReportsTheGate(t *testing.T) {
 	f := collect(t, reader)
 	f.want(t, with(map[string]int64{"sselimit_streams_active/": 3, "sselimit_draining/": 0, "sselimit_streams_closed_total/client_gone": 0}), 0)
 
-	leaveBob()
-	<-released
+	bob.Close()
+	w.Await("bob's stream recorded", func() bool { return recorded.Load() == 1 })
 	f = collect(t, reader)
 	f.want(t, with(map[string]int64{"sselimit_streams_active/": 2, "sselimit_streams_closed_total/client_gone": 1}), 1)
 	if len(f.bounds) != 11 || f.bounds[0] != 1 || f.bounds[10] != 21600 {
@@ -167,9 +126,7 @@ func TestReportsTheGate(t *testing.T) {
 	if _, err := g.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		<-released
-	}
+	w.Await("the drained streams recorded", func() bool { return recorded.Load() == 3 })
 	collect(t, reader).want(t, with(map[string]int64{
 		"sselimit_streams_active/": 0, "sselimit_draining/": 1,
 		"sselimit_streams_closed_total/client_gone": 1, "sselimit_streams_closed_total/shutdown": 2,

@@ -1,81 +1,33 @@
 package sselimitprom_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	sselimit "github.com/sselimit/sselimit/core"
+	"github.com/sselimit/sselimit/core/sselimittest"
 	sselimitprom "github.com/sselimit/sselimit/prometheus"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// streamServer serves streams through g on a real server, limited by the
-// "user" query parameter; each stream sends a hello event and waits.
-// Releases are reported on the returned channel.
-func streamServer(t *testing.T, g *sselimit.Gate) (string, <-chan struct{}) {
-	t.Helper()
-	released := make(chan struct{}, 16)
-	t.Cleanup(g.Observe(sselimit.Hooks{OnRelease: func(string, time.Duration) { released <- struct{}{} }}))
-	byUser := sselimit.WithKeyFunc(func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil })
-	srv := httptest.NewServer(sselimit.Middleware(g, byUser)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := sselimit.StreamFromContext(r.Context())
-		s.Send(sselimit.Event{Name: "hello", Data: "hi"})
-		<-r.Context().Done()
-	})))
-	t.Cleanup(srv.Close)
-	return srv.URL, released
-}
-
-// open requests a stream for user; an admitted one returns once its first
-// event arrived, with the function that disconnects it.
-func open(t *testing.T, url, user string) (status int, disconnect func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"?user="+user, nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disconnect = func() { cancel(); res.Body.Close() }
-	if res.StatusCode == http.StatusOK {
-		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil {
-			t.Fatalf("first line of %s's stream: %v", user, err)
-		}
-	} else {
-		disconnect()
-	}
-	t.Cleanup(disconnect)
-	return res.StatusCode, disconnect
-}
-
 func TestCollectorReportsTheGate(t *testing.T) {
-	g, err := sselimit.NewGate(sselimit.NewSSELimiter(3, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, released := streamServer(t, g)
-	var leaveBob func()
-	for _, c := range []struct {
-		user string
-		want int
-	}{{"alice", 200}, {"alice", 200}, {"alice", 429}, {"bob", 200}, {"carol", 503}, {"dave", 503}, {"", 401}} {
-		got, leave := open(t, url, c.user)
-		if got != c.want {
-			t.Fatalf("stream for %q: got %d, want %d", c.user, got, c.want)
-		}
-		if c.user == "bob" {
-			leaveBob = leave
-		}
-	}
+	w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(3, 2), sselimit.Hooks{})
+	g := w.Gate
+	url := sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(v any) { t.Errorf("handler panicked: %v", v) }})
+	client := sselimittest.NewClient(t, url)
+	client.MustStream("/stream", "alice")
+	client.MustStream("/stream", "alice")
+	client.MustRefuse("/stream", "alice", http.StatusTooManyRequests)
+	bob := client.MustStream("/stream", "bob")
+	client.MustRefuse("/stream", "carol", http.StatusServiceUnavailable)
+	client.MustRefuse("/stream", "dave", http.StatusServiceUnavailable)
+	client.MustRefuse("/stream", "", http.StatusUnauthorized)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(sselimitprom.NewCollector(g))
 	names := []string{"sselimit_draining", "sselimit_streams_active", "sselimit_streams_admitted_total", "sselimit_streams_closed_total", "sselimit_streams_refused_total"}
@@ -84,8 +36,10 @@ func TestCollectorReportsTheGate(t *testing.T) {
 	}
 	wantDurations(t, reg, 0)
 
-	leaveBob()
-	<-released
+	// A stream's duration is counted after why it closed: once it shows,
+	// so does the rest.
+	bob.Close()
+	w.Await("bob's stream counted", func() bool { return g.Stats().Durations.Count == 1 })
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(exposition("2", "1", "0", "0")), names...); err != nil {
 		t.Error(err)
 	}
@@ -94,9 +48,7 @@ func TestCollectorReportsTheGate(t *testing.T) {
 	if _, err := g.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		<-released
-	}
+	w.Await("the drained streams counted", func() bool { return g.Stats().Durations.Count == 3 })
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(exposition("0", "1", "2", "1")), names...); err != nil {
 		t.Error(err)
 	}
