@@ -18,7 +18,7 @@ import (
 // TestSentinelCaps checks the caps, user first then global, through a
 // go-redis failover client: a refusal writes nothing, a release frees.
 func TestSentinelCaps(t *testing.T) {
-	s := sselimitredistest.StartSentinel(t)
+	s := sselimitredistest.StartSentinel(t, 1)
 	rc := s.Client()
 	l := newLimiter(t, rc, 3, 2)
 	a1 := mustAcquire(t, l, "alice", 0, nil)
@@ -43,7 +43,7 @@ func TestSentinelCaps(t *testing.T) {
 
 // TestSentinelSuite runs the behaviour suite through a failover client.
 func TestSentinelSuite(t *testing.T) {
-	s := sselimitredistest.StartSentinel(t)
+	s := sselimitredistest.StartSentinel(t, 1)
 	h := sselimittest.NetHTTP()
 	h.Backend = sselimitredistest.Backend(s.Client(), sselimitredis.WithLeaseTTL(time.Second))
 	sselimittest.Run(t, h)
@@ -53,7 +53,7 @@ func TestSentinelSuite(t *testing.T) {
 // streams are open: the failover client follows it, and the streams go on
 // with their leases; the caps hold afterwards.
 func TestSentinelFailover(t *testing.T) {
-	s := sselimitredistest.StartSentinel(t)
+	s := sselimitredistest.StartSentinel(t, 1)
 	sentinelFailover(t, s, func() {
 		start := time.Now()
 		s.Failover()
@@ -62,10 +62,10 @@ func TestSentinelFailover(t *testing.T) {
 }
 
 // TestSentinelMasterKilled kills the master with SIGKILL while streams are
-// open: the sentinel promotes the replica, and every stream either goes on
+// open: two of three sentinels agree it is down and promote the replica, and every stream either goes on
 // with its lease or ends with lease_lost; the caps hold afterwards.
 func TestSentinelMasterKilled(t *testing.T) {
-	s := sselimitredistest.StartSentinel(t)
+	s := sselimitredistest.StartSentinel(t, 3)
 	sentinelFailover(t, s, func() {
 		old, start := s.Master(), time.Now()
 		old.Kill()
