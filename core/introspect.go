@@ -54,12 +54,18 @@ type StreamInfo struct {
 	Bytes      uint64  `json:"bytes_sent"`
 	Events     uint64  `json:"events_sent"`       // writes that completed an event, the close frame's included
 	Closing    Reason  `json:"closing,omitempty"` // why the server is ending it, once it is
+	// UserCap is the per-user cap the stream was admitted under: > 0 that
+	// many streams, 0 the limiter's own, NoUserCap none.
+	UserCap int `json:"user_cap"`
 }
 
 // UserStreams is a user's number of open streams.
 type UserStreams struct {
 	Key     string `json:"key"` // in DisplayKey form
 	Streams int64  `json:"streams"`
+	// Cap is the per-user cap of the user's newest stream on this gate,
+	// as in StreamInfo.UserCap; 0 when the user has none here.
+	Cap int `json:"cap"`
 }
 
 // SnapshotOptions bound a Snapshot's size. A value ≤ 0 takes the default.
@@ -84,10 +90,12 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 	snap := Snapshot{Taken: time.Now(), Draining: g.draining.Load(), UsersScope: "gate"}
 	var listed []*Stream
 	local := make(map[string]int64)
+	caps := make(map[string]int)
 	g.mu.Lock()
-	for s := g.head; s != nil; s = s.next {
+	for s := g.head; s != nil; s = s.next { // oldest first: the newest cap wins
 		snap.Open++
 		local[s.key]++
+		caps[s.key] = s.obs.userCap
 		if len(listed) < opt.MaxStreams {
 			listed = append(listed, s)
 		}
@@ -110,6 +118,7 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 			Idle:       max(idle, 0).Seconds(),
 			Bytes:      s.obs.bytes.Load(),
 			Events:     s.obs.events.Load(),
+			UserCap:    s.obs.userCap,
 		}
 		if c := s.closing.Load(); c != nil && c != notStopped {
 			info.Closing = c.reason
@@ -125,17 +134,17 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 			users, snap.UsersScope = m, "cluster"
 		}
 	}
-	snap.TopUsers = topUsers(users, opt.TopUsers)
+	snap.TopUsers = topUsers(users, caps, opt.TopUsers)
 	return snap
 }
 
 // topUsers returns the n keys with the most streams, most first, ties by
-// key.
-func topUsers(counts map[string]int64, n int) []UserStreams {
+// key, with their caps.
+func topUsers(counts map[string]int64, caps map[string]int, n int) []UserStreams {
 	all := make([]UserStreams, 0, len(counts))
 	for k, c := range counts {
 		if c > 0 {
-			all = append(all, UserStreams{Key: DisplayKey(k), Streams: c})
+			all = append(all, UserStreams{Key: DisplayKey(k), Streams: c, Cap: caps[k]})
 		}
 	}
 	slices.SortFunc(all, func(a, b UserStreams) int {

@@ -53,8 +53,8 @@ func TestDurationHistogramBuckets(t *testing.T) {
 
 func TestSnapshotDescribesStreams(t *testing.T) {
 	g := mustGate(t, NewSSELimiter(10, 5))
-	admit := func(key, route string) (*Stream, *memTransport) {
-		s, r := g.Admit(context.Background(), Identity{Key: key, IP: "192.0.2.7", Route: route})
+	admit := func(key, route string, userCap int) (*Stream, *memTransport) {
+		s, r := g.Admit(context.Background(), Identity{Key: key, IP: "192.0.2.7", Route: route, UserCap: userCap})
 		if r != nil {
 			t.Fatalf("Admit(%q): refused %v", key, r)
 		}
@@ -62,15 +62,15 @@ func TestSnapshotDescribesStreams(t *testing.T) {
 		s.Start(m)
 		return s, m
 	}
-	a, am := admit("alice", "/events")
+	a, am := admit("alice", "/events", 0)
 	defer a.End()
 	for range 2 {
 		if err := a.Send(Event{Name: "tick", Data: "1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for range 2 {
-		s, _ := admit("bob", "/feed")
+	for _, userCap := range []int{2, 3} { // bob's plan grew between his streams
+		s, _ := admit("bob", "/feed", userCap)
 		defer s.End()
 	}
 
@@ -79,13 +79,16 @@ func TestSnapshotDescribesStreams(t *testing.T) {
 		t.Fatalf("Open, len(Streams): got %d, %d; want 3, 3", snap.Open, len(snap.Streams))
 	}
 	first := snap.Streams[0]
-	if first.Key != "alice" || first.Route != "/events" || first.RemoteAddr != "192.0.2.7" {
-		t.Errorf("oldest stream: got %+v, want alice on /events from 192.0.2.7", first)
+	if first.Key != "alice" || first.Route != "/events" || first.RemoteAddr != "192.0.2.7" || first.UserCap != 0 {
+		t.Errorf("oldest stream: got %+v, want alice on /events from 192.0.2.7 under the limiter's cap", first)
+	}
+	if last := snap.Streams[2]; last.Key != "bob" || last.UserCap != 3 {
+		t.Errorf("newest stream: got %+v, want bob's, admitted under a cap of 3", last)
 	}
 	if want := uint64(len(am.String())); first.Bytes != want || first.Events != 2 {
 		t.Errorf("alice's bytes, events: got %d, %d; want %d, 2", first.Bytes, first.Events, want)
 	}
-	if want := []UserStreams{{"bob", 2}}; len(snap.TopUsers) != 1 || snap.TopUsers[0] != want[0] || snap.UsersScope != "gate" {
+	if want := []UserStreams{{Key: "bob", Streams: 2, Cap: 3}}; len(snap.TopUsers) != 1 || snap.TopUsers[0] != want[0] || snap.UsersScope != "gate" {
 		t.Errorf("TopUsers, UsersScope: got %v, %q; want %v, gate", snap.TopUsers, snap.UsersScope, want)
 	}
 	if limited := g.Snapshot(context.Background(), SnapshotOptions{MaxStreams: 1}); len(limited.Streams) != 1 || limited.Open != 3 {
@@ -109,7 +112,7 @@ func TestSnapshotUsesClusterCounts(t *testing.T) {
 	s := mustAdmit(t, g, "alice")
 	defer s.End()
 	snap := g.Snapshot(context.Background(), SnapshotOptions{})
-	want := []UserStreams{{"ip:10.0.0.1", 7}, {"carol", 4}}
+	want := []UserStreams{{Key: "ip:10.0.0.1", Streams: 7}, {Key: "carol", Streams: 4}}
 	if snap.UsersScope != "cluster" || len(snap.TopUsers) != 2 || snap.TopUsers[0] != want[0] || snap.TopUsers[1] != want[1] {
 		t.Errorf("TopUsers, UsersScope: got %v, %q; want %v, cluster", snap.TopUsers, snap.UsersScope, want)
 	}

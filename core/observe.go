@@ -170,6 +170,7 @@ func (s *Stream) closeReason() Reason {
 // is registered, or counted atomically as it writes.
 type streamObs struct {
 	remoteAddr, route string
+	userCap           int // the admission's Identity.UserCap
 	bytes, events     atomic.Uint64
 }
 
@@ -188,5 +189,5 @@ func (s *Stream) countWrite(n int) {
 
 // describe records what introspection shows of a stream admitted for id.
 func (s *Stream) describe(id Identity) {
-	s.obs.remoteAddr, s.obs.route = id.IP, id.Route
+	s.obs.remoteAddr, s.obs.route, s.obs.userCap = id.IP, id.Route, id.UserCap
 }
