@@ -136,8 +136,7 @@ func (s *Sentinel) AwaitNewMaster(old *Server) {
 	})
 }
 
-// await polls ready, which the servers announce by no event, for up to
-// thirty seconds.
+// await polls ready for up to thirty seconds.
 func (s *Sentinel) await(what string, ready func(context.Context) bool) {
 	s.t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -150,6 +149,6 @@ func (s *Sentinel) await(what string, ready func(context.Context) bool) {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("waiting for %s: not after 30s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // polls; the servers send no event
 	}
 }
