@@ -18,7 +18,7 @@ func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPer
 				return e, err
 			}
 		}
-		if err := l.countOn(e, maxPerUser); err != errRetired {
+		if err := l.countOn(sh, e, maxPerUser); err != errRetired {
 			return e, err
 		}
 		e = nil
@@ -29,30 +29,67 @@ func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPer
 // table) before the admission could lock it.
 var errRetired = errors.New("sselimit: entry retired")
 
-// countOn counts one more slot on e, an entry found in the table, with a
-// global slot, unless a cap is full. A user's count grows only under the
-// entry's lock bit, so acquirers check and count one at a time; releases
-// drop it without the lock, which can only make a check stricter than
-// need be, never looser. The global slot is won before the user's count
-// grows: nothing is added and then taken back.
-func (l *SSELimiter) countOn(e *userEntry, maxPerUser int64) error {
-	for spins := 0; ; spins++ {
-		s := e.state.Load()
-		switch {
-		case s&entryDead != 0:
-			return errRetired
-		case maxPerUser > 0 && int64(s>>countShift) >= maxPerUser:
-			return ErrTooManyConnectionsForUser
-		case s&entryLocked != 0:
-			if spins >= 4 {
-				runtime.Gosched() // the holder may be descheduled
-			}
-			continue
-		}
-		if e.state.CompareAndSwap(s, s|entryLocked) {
-			break
-		}
+// countOn counts one more slot on e, an entry found in the table of shard
+// sh, with a global slot, unless a cap is full. A user's count grows only
+// under the entry's lock bit, so acquirers check and count one at a time;
+// releases drop it without the lock, which can only make a check stricter
+// than need be, never looser. The global slot is won before the user's
+// count grows: nothing is added and then taken back.
+//
+// An admission that loses the race for the lock bit, or finds admissions
+// of the shard queued already, takes its turn on the shard's queue rather
+// than spin on the entry: the queued ones park while the one that runs
+// keeps the entry's cache line to itself.
+func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64) error {
+	s := e.state.Load()
+	if err := settled(s, maxPerUser); err != nil {
+		return err
 	}
+	if sh.queued.Load() != 0 || s&entryLocked != 0 || !e.state.CompareAndSwap(s, s|entryLocked) {
+		return l.countQueued(sh, e, maxPerUser)
+	}
+	return l.countLocked(e)
+}
+
+// countQueued is countOn for an admission that lost the race for the lock
+// bit or found admissions queued: it waits its turn on the shard's queue.
+func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64) error {
+	if err := settled(e.state.Load(), maxPerUser); err != nil {
+		return err // decided by loads alone, without queueing
+	}
+	sh.queued.Add(1)
+	sh.queue.Lock()
+	defer func() {
+		sh.queue.Unlock()
+		sh.queued.Add(-1)
+	}()
+	for {
+		s := e.state.Load()
+		if err := settled(s, maxPerUser); err != nil {
+			return err
+		}
+		if s&entryLocked == 0 && e.state.CompareAndSwap(s, s|entryLocked) {
+			return l.countLocked(e)
+		}
+		runtime.Gosched() // the holder, which did not queue, may be descheduled
+	}
+}
+
+// settled is the error of an admission on an entry in state s that needs
+// no lock to decide: errRetired, or the user's cap is full; else nil.
+func settled(s, maxPerUser int64) error {
+	switch {
+	case s&entryDead != 0:
+		return errRetired
+	case maxPerUser > 0 && s>>countShift >= maxPerUser:
+		return ErrTooManyConnectionsForUser
+	}
+	return nil
+}
+
+// countLocked ends the admission that holds e's lock bit: it takes a
+// global slot and counts it on e, or gives up.
+func (l *SSELimiter) countLocked(e *userEntry) error {
 	if !l.addActive() {
 		if e.state.Add(-entryLocked) == 0 {
 			l.retire(e) // a release left it at 0 meanwhile

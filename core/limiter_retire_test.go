@@ -40,7 +40,7 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	if s := e.state.Add(-countOne); s != 0 { // the release's decrement
 		t.Fatalf("state after the last decrement = %#x, want 0", s)
 	}
-	if err := l.countOn(e, 1); err != nil { // the admission overtakes it
+	if err := l.countOn(l.shard(e.hash), e, 1); err != nil { // the admission overtakes it
 		t.Fatalf("countOn = %v, want nil", err)
 	}
 	l.retire(e) // the release goes on

@@ -21,7 +21,11 @@ type shard struct {
 	tab  atomic.Pointer[table] // replaced under mu; nil until the first user
 	live int                   // entries in tab, under mu
 	used int                   // slots of tab not nil: entries and tombstones, under mu
-	_    [32]byte              // shards, written by different users, keep off each other's cache lines
+	// Admissions that lost the race for an entry's lock bit take turns on
+	// queue; queued counts those waiting for it or holding it.
+	queued atomic.Int32
+	queue  sync.Mutex
+	_      [20]byte // shards, written by different users, keep off each other's cache lines
 }
 
 // A table is never full: a probe sequence always ends at a nil slot.
