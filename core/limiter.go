@@ -21,9 +21,9 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // slot is counted only once both caps have room for it, and nothing is
 // counted and then taken back, so the counts it reports never go above the
 // caps the slots were admitted under. A refusal changes nothing and, unless
-// it races with an admission for the same user, writes no memory shared
-// with other goroutines, so a flood of refused requests does not slow
-// down the admitted ones. The limiter keeps state only for users holding
+// it races with an admission of a user whose entry shares its table shard,
+// writes no memory shared with other goroutines, so a flood of refused
+// requests does not slow down the admitted ones. The limiter keeps state only for users holding
 // a slot, a copy of their key among it: its memory follows the active
 // connections, not the number of users ever seen.
 //
