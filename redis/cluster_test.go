@@ -73,13 +73,7 @@ func TestClusterMasterRestart(t *testing.T) {
 	const name = "restart"
 	// The cluster answers CLUSTERDOWN for a moment after the master comes
 	// back: the TTL outlasts that, or the leases would be lost instead.
-	rs := startReplicas(t, rc, 2, 3, 2, sselimitredis.WithName(name),
-		sselimitredis.WithLeaseTTL(8*time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
-	a := sselimittest.NewClient(t, rs.urls[0])
-	a.MustStream("/stream", "alice")
-	a.MustStream("/stream", "alice")
-	b := sselimittest.NewClient(t, rs.urls[1])
-	b.MustStream("/stream", "bob")
+	rs, b := holdThree(t, rc, name, 8*time.Second)
 	master := c.NodeOf("{sselimit:" + name + "}")
 	master.Kill()
 	master.Restart()
@@ -110,13 +104,7 @@ func TestClusterFailover(t *testing.T) {
 	rc := c.Client()
 	const name = "failover"
 	// The TTL outlasts the failover, so the leases are kept, or put back.
-	rs := startReplicas(t, rc, 2, 3, 2, sselimitredis.WithName(name),
-		sselimitredis.WithLeaseTTL(10*time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
-	a := sselimittest.NewClient(t, rs.urls[0])
-	a.MustStream("/stream", "alice")
-	a.MustStream("/stream", "alice")
-	b := sselimittest.NewClient(t, rs.urls[1])
-	b.MustStream("/stream", "bob")
+	rs, b := holdThree(t, rc, name, 10*time.Second)
 	master := c.NodeOf("{sselimit:" + name + "}")
 	master.Kill()
 	for c.NodeOf("{sselimit:"+name+"}") == master {

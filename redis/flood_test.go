@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	sselimit "github.com/sselimit/sselimit/core"
@@ -35,6 +36,21 @@ func startReplicas(t *testing.T, rc redis.UniversalClient, n, maxTotal, maxPerUs
 		rs.urls = append(rs.urls, serveGate(t, g))
 	}
 	return rs
+}
+
+// holdThree starts two replicas on rc under the limiter name, caps 3 in
+// all and 2 per user, leases of ttl renewed every 200ms, and fills the
+// global cap: alice's two streams on the first replica, bob's on the
+// second. It returns the replicas and bob's client.
+func holdThree(t *testing.T, rc redis.UniversalClient, name string, ttl time.Duration) (*replicaSet, *sselimittest.Client) {
+	rs := startReplicas(t, rc, 2, 3, 2, sselimitredis.WithName(name),
+		sselimitredis.WithLeaseTTL(ttl), sselimitredis.WithRenewEvery(200*time.Millisecond))
+	a := sselimittest.NewClient(t, rs.urls[0])
+	a.MustStream("/stream", "alice")
+	a.MustStream("/stream", "alice")
+	b := sselimittest.NewClient(t, rs.urls[1])
+	b.MustStream("/stream", "bob")
+	return rs, b
 }
 
 // flood opens and closes streams as users across the urls from many

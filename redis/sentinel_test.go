@@ -78,15 +78,9 @@ func TestSentinelMasterKilled(t *testing.T) {
 // replicas, runs failover, and checks what the replicas hold matches what
 // the new master counts, no more than the cap, and that admission resumes.
 func sentinelFailover(t *testing.T, s *sselimitredistest.Sentinel, failover func()) {
-	const name, maxTotal = "failover", 3
+	const name, maxTotal = "failover", 3 // holdThree fills the cap of 3
 	// The TTL outlasts the failover, so the leases are kept, or put back.
-	rs := startReplicas(t, s.Client(), 2, maxTotal, 2, sselimitredis.WithName(name),
-		sselimitredis.WithLeaseTTL(10*time.Second), sselimitredis.WithRenewEvery(200*time.Millisecond))
-	a := sselimittest.NewClient(t, rs.urls[0])
-	a.MustStream("/stream", "alice")
-	a.MustStream("/stream", "alice")
-	b := sselimittest.NewClient(t, rs.urls[1])
-	b.MustStream("/stream", "bob")
+	rs, b := holdThree(t, s.Client(), name, 10*time.Second)
 	failover()
 	start := time.Now()
 	awaitRenewal(t, s.Master(), name)
