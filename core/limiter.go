@@ -3,7 +3,6 @@ package sselimit
 import (
 	"errors"
 	"hash/maphash"
-	"sync/atomic"
 )
 
 // ErrTooManyConnections is returned when the global SSE connection cap is exceeded.
@@ -33,9 +32,7 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // A cap <= 0 disables that cap; the counts are tracked all the same.
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
-	active atomic.Int64
-	// active is written all the time: the fields below, read-only, keep off its cache line.
-	_          [56]byte
+	slots      globalSlots
 	maxTotal   int64 // <= 0: no global cap
 	maxPerUser int64 // <= 0: no per-user cap
 	seed       maphash.Seed
@@ -46,7 +43,9 @@ type SSELimiter struct {
 // NewSSELimiter creates a new SSELimiter with the given global and per-user
 // limits, straight from the caller's configuration; a limit <= 0 disables it.
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
-	return &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
+	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
+	l.slots.init(l.maxTotal)
+	return l
 }
 
 // Acquire attempts to reserve an SSE connection slot for the given user.
@@ -90,11 +89,13 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 	if err := l.refusal(e, maxPerUser); err != nil {
 		return nil, err
 	}
-	e, err = l.admit(sh, h, userID, e, maxPerUser)
+	t := ticketPool.Get().(*ticket)
+	e, err = l.admit(sh, h, userID, e, maxPerUser, t.stripe)
 	if err != nil {
+		ticketPool.Put(t)
 		return nil, err
 	}
-	return newRelease(l, e), nil
+	return t.handOut(l, e), nil
 }
 
 // refusal is the error of an admission whose user has the entry e (nil:
@@ -103,7 +104,7 @@ func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
 	if e != nil && maxPerUser > 0 && e.count() >= maxPerUser {
 		return ErrTooManyConnectionsForUser
 	}
-	if l.maxTotal > 0 && l.active.Load() >= l.maxTotal {
+	if l.slots.full() {
 		return ErrTooManyConnections
 	}
 	return nil
@@ -128,9 +129,11 @@ func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
 }
 
 // ActiveConnections returns the current total number of active SSE
-// connections.
+// connections. While admissions and releases run, it may be off by the
+// slots they are taking or giving back, but it never reads above the
+// global cap.
 func (l *SSELimiter) ActiveConnections() int64 {
-	return l.active.Load()
+	return l.slots.taken()
 }
 
 // ActiveForUser returns the number of active SSE connections for the given

@@ -9,16 +9,16 @@ import (
 // caller found for the user (nil: none), and returns the entry it counted
 // on. An entry retired since is replaced by a fresh one, inserted already
 // holding its first slot.
-func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64) (*userEntry, error) {
+func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64, stripe uint8) (*userEntry, error) {
 	for {
 		if e == nil {
 			var counted bool
 			var err error
-			if e, counted, err = sh.insert(l, h, key); err != nil || counted {
+			if e, counted, err = sh.insert(l, h, key, stripe); err != nil || counted {
 				return e, err
 			}
 		}
-		if err := l.countOn(sh, e, maxPerUser); err != errRetired {
+		if err := l.countOn(sh, e, maxPerUser, stripe); err != errRetired {
 			return e, err
 		}
 		e = nil
@@ -40,20 +40,20 @@ var errRetired = errors.New("sselimit: entry retired")
 // of the shard queued already, takes its turn on the shard's queue rather
 // than spin on the entry: the queued ones park while the one that runs
 // keeps the entry's cache line to itself.
-func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64) error {
+func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, stripe uint8) error {
 	s := e.state.Load()
 	if err := settled(s, maxPerUser); err != nil {
 		return err
 	}
 	if sh.queued.Load() != 0 || s&entryLocked != 0 || !e.state.CompareAndSwap(s, s|entryLocked) {
-		return l.countQueued(sh, e, maxPerUser)
+		return l.countQueued(sh, e, maxPerUser, stripe)
 	}
-	return l.countLocked(e)
+	return l.countLocked(e, stripe)
 }
 
 // countQueued is countOn for an admission that lost the race for the lock
 // bit or found admissions queued: it waits its turn on the shard's queue.
-func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64) error {
+func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64, stripe uint8) error {
 	if err := settled(e.state.Load(), maxPerUser); err != nil {
 		return err // decided by loads alone, without queueing
 	}
@@ -69,7 +69,7 @@ func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64) erro
 			return err
 		}
 		if s&entryLocked == 0 && e.state.CompareAndSwap(s, s|entryLocked) {
-			return l.countLocked(e)
+			return l.countLocked(e, stripe)
 		}
 		runtime.Gosched() // the holder, which did not queue, may be descheduled
 	}
@@ -89,8 +89,8 @@ func settled(s, maxPerUser int64) error {
 
 // countLocked ends the admission that holds e's lock bit: it takes a
 // global slot and counts it on e, or gives up.
-func (l *SSELimiter) countLocked(e *userEntry) error {
-	if !l.addActive() {
+func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
+	if !l.slots.take(stripe) {
 		if e.state.Add(-entryLocked) == 0 {
 			l.retire(e) // a release left it at 0 meanwhile
 		}
@@ -100,22 +100,9 @@ func (l *SSELimiter) countLocked(e *userEntry) error {
 	return nil
 }
 
-// addActive takes a global slot unless the global cap is reached.
-func (l *SSELimiter) addActive() bool {
-	for {
-		n := l.active.Load()
-		if l.maxTotal > 0 && n >= l.maxTotal {
-			return false
-		}
-		if l.active.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
-}
-
 // releaseSlot gives back one slot of e. The user's count drops before the
 // global one, so the global count never reads below the sum of the users'.
-func (l *SSELimiter) releaseSlot(e *userEntry) {
+func (l *SSELimiter) releaseSlot(e *userEntry, stripe uint8) {
 	// The usual last release, with no admission holding the entry, retires
 	// it in the same step.
 	if s := e.state.Load(); s == countOne && e.state.CompareAndSwap(s, entryDead) {
@@ -123,7 +110,7 @@ func (l *SSELimiter) releaseSlot(e *userEntry) {
 	} else if e.state.Add(-countOne) == 0 {
 		l.retire(e)
 	}
-	l.active.Add(-1)
+	l.slots.give(stripe)
 }
 
 // retire removes e from its shard if its count is 0 and no admission holds

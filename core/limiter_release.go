@@ -11,17 +11,28 @@ import (
 // closure acts only if it moves state from its own value to the next, so only
 // its first call acts, and one kept past its ticket's reuse never matches
 // again: it cannot release another admission's slot.
+//
+// The pool keeps tickets per CPU, so a ticket's stripe, fixed when it is
+// made, spreads the global count's writes over the stripes by CPU.
 type ticket struct {
-	state atomic.Uint64
-	l     *SSELimiter
-	e     *userEntry
+	state  atomic.Uint64
+	l      *SSELimiter
+	e      *userEntry
+	stripe uint8
 }
 
-var ticketPool = sync.Pool{New: func() any { return new(ticket) }}
+var (
+	ticketPool    = sync.Pool{New: newTicket}
+	ticketStripes atomic.Uint32
+)
 
-// newRelease returns the release function of a slot of e, already counted.
-func newRelease(l *SSELimiter, e *userEntry) func() {
-	t := ticketPool.Get().(*ticket)
+func newTicket() any {
+	return &ticket{stripe: uint8(ticketStripes.Add(1) % stripeCount)}
+}
+
+// handOut returns the release function of a slot of e, already counted
+// through t's stripe.
+func (t *ticket) handOut(l *SSELimiter, e *userEntry) func() {
 	t.l, t.e = l, e
 	held := t.state.Load()
 	return func() { t.release(held) }
@@ -31,8 +42,8 @@ func (t *ticket) release(held uint64) {
 	if !t.state.CompareAndSwap(held, held+1) {
 		return // released already, maybe reused since
 	}
-	l, e := t.l, t.e
+	l, e, stripe := t.l, t.e, t.stripe
 	t.l, t.e = nil, nil // a pooled ticket must not keep a retired entry alive
 	ticketPool.Put(t)
-	l.releaseSlot(e)
+	l.releaseSlot(e, stripe)
 }

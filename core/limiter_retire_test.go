@@ -19,7 +19,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Fatalf("entry after the last release: state %#x, want dead", old.state.Load())
 	}
 	h := maphash.String(l.seed, "a")
-	e, err := l.admit(l.shard(h), h, "a", old, 1)
+	e, err := l.admit(l.shard(h), h, "a", old, 1, 0)
 	if err != nil || e == old || e.count() != 1 {
 		t.Fatalf("admit on a retired entry = (fresh: %t, count %d, error %v), want a fresh entry holding 1", e != old, e.count(), err)
 	}
@@ -27,7 +27,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Errorf("the table holds %p for the user, want the fresh entry %p", got, e)
 	}
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
-	l.releaseSlot(e)
+	l.releaseSlot(e, 0)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -40,16 +40,16 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	if s := e.state.Add(-countOne); s != 0 { // the release's decrement
 		t.Fatalf("state after the last decrement = %#x, want 0", s)
 	}
-	if err := l.countOn(l.shard(e.hash), e, 1); err != nil { // the admission overtakes it
+	if err := l.countOn(l.shard(e.hash), e, 1, 0); err != nil { // the admission overtakes it
 		t.Fatalf("countOn = %v, want nil", err)
 	}
 	l.retire(e) // the release goes on
-	l.active.Add(-1)
+	l.slots.give(0)
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
 		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)
 	}
-	l.releaseSlot(e)
+	l.releaseSlot(e, 0)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -63,10 +63,10 @@ func TestRefusedAdmissionRetiresEntry(t *testing.T) {
 	if !e.state.CompareAndSwap(s, s|entryLocked) { // the admission locks it
 		t.Fatal("could not lock the entry")
 	}
-	if l.addActive() { // and finds the global cap full
-		t.Fatal("addActive at the global cap = true, want false")
+	if l.slots.take(0) { // and finds the global cap full
+		t.Fatal("take at the global cap = true, want false")
 	}
-	l.releaseSlot(e) // the last release, while the admission holds the lock
+	l.releaseSlot(e, 0) // the last release, while the admission holds the lock
 	if got := userEntries(l); got != 1 {
 		t.Fatalf("user entries while the admission holds the lock = %d, want 1", got)
 	}

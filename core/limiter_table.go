@@ -58,7 +58,7 @@ func (sh *shard) find(h uint64, prefix, name string) *userEntry {
 // a global slot and inserts a fresh entry holding that slot (counted), or
 // reports the global cap. A dead entry of key gives its place to the fresh
 // one, so a table never holds two entries of a key.
-func (sh *shard) insert(l *SSELimiter, h uint64, key string) (e *userEntry, counted bool, err error) {
+func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe uint8) (e *userEntry, counted bool, err error) {
 	fresh := newUserEntry(h, key) // outside the lock; wasted only in a race or a refusal
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -88,7 +88,7 @@ func (sh *shard) insert(l *SSELimiter, h uint64, key string) (e *userEntry, coun
 			break
 		}
 	}
-	if !l.addActive() {
+	if !l.slots.take(stripe) {
 		return nil, false, ErrTooManyConnections
 	}
 	e = fresh

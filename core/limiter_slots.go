@@ -1,0 +1,169 @@
+package sselimit
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+)
+
+// globalSlots is the global count of an SSELimiter, kept as the number of
+// free slots and split so that admissions and releases on different CPUs
+// seldom write the same cache line, while the cap stays exact.
+//
+// Free slots are either in free, or held by one of the stripes, each
+// admission taking from and each release giving back to the stripe of its
+// ticket (tickets are pooled per CPU). A stripe that runs out takes a batch
+// from free, one that holds too many gives a batch back. Near the cap the
+// stripes take no more batches, and once free is empty they are closed,
+// their slots moved into free: from then on every admission and release
+// counts on free alone, one slot at a time, so a refusal at the cap is
+// exact and reads only free and closed. The stripes open again once free
+// has many slots.
+type globalSlots struct {
+	free   atomic.Int64 // slots in no stripe: the cap, less those taken or held by stripes
+	closed atomic.Bool  // every stripe is closed: free holds every free slot
+	_      [52]byte     // free is written all the time; keep what follows off its cache line
+	max    int64        // the cap, or noGlobalCap
+	mu     sync.Mutex   // closes and opens the stripes
+	_      [40]byte
+	stripe [stripeCount]slotStripe
+}
+
+type slotStripe struct {
+	n atomic.Int64 // free slots held here, or stripeClosed
+	_ [56]byte     // stripes are written by different CPUs: one cache line each
+}
+
+const (
+	stripeCount  = 16
+	stripeBatch  = 8                                    // slots a stripe takes from free, or gives back, at once
+	stripeKeep   = 2 * stripeBatch                      // the most a stripe holds
+	stripeClosed = -1                                   // a stripe's n while the stripes are closed
+	refillAt     = stripeCount*stripeKeep + stripeBatch // free needed for a stripe to take a batch
+	openAt       = 4 * refillAt                         // free needed to open the stripes again
+	noGlobalCap  = math.MaxInt64 / 2                    // max of a limiter without a global cap
+)
+
+func (g *globalSlots) init(maxTotal int64) {
+	g.max = noGlobalCap
+	if maxTotal > 0 {
+		g.max = maxTotal
+	}
+	g.free.Store(g.max)
+	if g.max < openAt {
+		g.close() // too small a cap to share out
+	}
+}
+
+// full reports, reading only, whether every slot is taken for sure.
+func (g *globalSlots) full() bool {
+	return g.closed.Load() && g.free.Load() <= 0
+}
+
+// take takes a slot through stripe i, unless the cap is reached.
+func (g *globalSlots) take(i uint8) bool {
+	st := &g.stripe[i%stripeCount].n
+	for {
+		n := st.Load()
+		if n > 0 {
+			if st.CompareAndSwap(n, n-1) {
+				return true
+			}
+			continue
+		}
+		if n == 0 {
+			if f := g.free.Load(); f >= refillAt {
+				if g.free.CompareAndSwap(f, f-stripeBatch) {
+					if st.CompareAndSwap(0, stripeBatch-1) {
+						return true
+					}
+					g.free.Add(stripeBatch) // the stripe changed meanwhile
+				}
+				continue
+			}
+		}
+		if g.takeFree() {
+			return true
+		}
+		if !g.close() {
+			return false // closed already: free held every free slot
+		}
+	}
+}
+
+// takeFree takes one slot from free, if any.
+func (g *globalSlots) takeFree() bool {
+	for {
+		f := g.free.Load()
+		if f <= 0 {
+			return false
+		}
+		if g.free.CompareAndSwap(f, f-1) {
+			return true
+		}
+	}
+}
+
+// give gives a slot back through stripe i.
+func (g *globalSlots) give(i uint8) {
+	st := &g.stripe[i%stripeCount].n
+	for {
+		n := st.Load()
+		switch {
+		case n == stripeClosed:
+			if g.free.Add(1) >= openAt && g.closed.Load() {
+				g.open()
+			}
+			return
+		case n < stripeKeep:
+			if st.CompareAndSwap(n, n+1) {
+				return
+			}
+		case st.CompareAndSwap(n, n+1-stripeBatch):
+			g.free.Add(stripeBatch)
+			return
+		}
+	}
+}
+
+// close moves every stripe's slots into free and closes the stripes. It
+// reports false if they were closed already.
+func (g *globalSlots) close() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed.Load() {
+		return false
+	}
+	for i := range g.stripe {
+		if n := g.stripe[i].n.Swap(stripeClosed); n > 0 {
+			g.free.Add(n)
+		}
+	}
+	g.closed.Store(true)
+	return true
+}
+
+// open opens the stripes again, empty, if free still has many slots.
+func (g *globalSlots) open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed.Load() || g.free.Load() < openAt {
+		return
+	}
+	g.closed.Store(false)
+	for i := range g.stripe {
+		g.stripe[i].n.Store(0)
+	}
+}
+
+// taken is the number of slots taken: exact when no admission or release
+// runs meanwhile, and never above the cap.
+func (g *globalSlots) taken() int64 {
+	n := g.max - g.free.Load()
+	for i := range g.stripe {
+		if s := g.stripe[i].n.Load(); s > 0 {
+			n -= s
+		}
+	}
+	return min(max(n, 0), g.max)
+}
