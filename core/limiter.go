@@ -22,9 +22,12 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // caps the slots were admitted under. A refusal changes nothing and, unless
 // it races with an admission of a user whose entry shares its table shard,
 // writes no memory shared with other goroutines, so a flood of refused
-// requests does not slow down the admitted ones. The limiter keeps state only for users holding
-// a slot, a copy of their key among it: its memory follows the active
-// connections, not the number of users ever seen.
+// requests does not slow down the admitted ones.
+//
+// The limiter keeps state only for users holding a slot, their key among
+// it (the string it was given, not a copy: like any Go string it must not
+// change afterwards): its memory follows the active connections, not the
+// number of users ever seen.
 //
 // The limiter only counts. Ending streams, on shutdown or otherwise, is the
 // caller's part: see Gate.

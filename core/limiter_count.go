@@ -104,8 +104,10 @@ func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
 // global one, so the global count never reads below the sum of the users'.
 func (l *SSELimiter) releaseSlot(e *userEntry, stripe uint8) {
 	// The usual last release, with no admission holding the entry, retires
-	// it in the same step.
-	if s := e.state.Load(); s == countOne && e.state.CompareAndSwap(s, entryDead) {
+	// it in the same step. (A compare-and-swap, not a load first: on a
+	// user's entry that other CPUs write, a load would fetch the cache line
+	// only for the write to fetch it again.)
+	if e.state.CompareAndSwap(countOne, entryDead) {
 		l.shard(e.hash).remove(e)
 	} else if e.state.Add(-countOne) == 0 {
 		l.retire(e)

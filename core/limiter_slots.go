@@ -21,11 +21,11 @@ import (
 // has many slots.
 type globalSlots struct {
 	free   atomic.Int64 // slots in no stripe: the cap, less those taken or held by stripes
+	_      [56]byte     // free is written often; keep what admissions only read off its cache line
 	closed atomic.Bool  // every stripe is closed: free holds every free slot
-	_      [52]byte     // free is written all the time; keep what follows off its cache line
 	max    int64        // the cap, or noGlobalCap
 	mu     sync.Mutex   // closes and opens the stripes
-	_      [40]byte
+	_      [44]byte
 	stripe [stripeCount]slotStripe
 }
 

@@ -2,7 +2,6 @@ package sselimit
 
 import (
 	"math/rand/v2"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -73,12 +72,12 @@ func TestStressLargeGlobalCap(t *testing.T) {
 		}
 	}
 	var workers sync.WaitGroup
-	for w := range 2 * runtime.GOMAXPROCS(0) {
+	for w := range 4 {
 		workers.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 2))
 			var mine []func()
 			for range rounds {
-				for range rng.IntN(maxTotal / 2) {
+				for range rng.IntN(maxTotal) + maxTotal/4 { // a quarter of the rounds could fill the cap alone
 					r, err := l.Acquire("user-" + strconv.Itoa(rng.IntN(50)))
 					if err == ErrTooManyConnections {
 						refused.Add(1)
