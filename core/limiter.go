@@ -3,6 +3,7 @@ package sselimit
 import (
 	"errors"
 	"hash/maphash"
+	"sync"
 )
 
 // ErrTooManyConnections is returned when the global SSE connection cap is exceeded.
@@ -36,6 +37,7 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
 	slots      globalSlots
+	tickets    sync.Pool // of *ticket
 	maxTotal   int64 // <= 0: no global cap
 	maxPerUser int64 // <= 0: no per-user cap
 	seed       maphash.Seed
@@ -48,6 +50,7 @@ type SSELimiter struct {
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
 	l.slots.init(l.maxTotal)
+	l.tickets.New = l.newTicket
 	return l
 }
 
@@ -92,13 +95,13 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 	if err := l.refusal(e, maxPerUser); err != nil {
 		return nil, err
 	}
-	t := ticketPool.Get().(*ticket)
+	t := l.tickets.Get().(*ticket)
 	e, err = l.admit(sh, h, userID, e, maxPerUser, t.stripe)
 	if err != nil {
-		ticketPool.Put(t)
+		l.tickets.Put(t)
 		return nil, err
 	}
-	return t.handOut(l, e), nil
+	return t.handOut(e), nil
 }
 
 // refusal is the error of an admission whose user has the entry e (nil:

@@ -1,9 +1,6 @@
 package sselimit
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // A ticket is the state behind one release function. Tickets are pooled, so
 // an admission allocates only the release closure, which captures the ticket
@@ -21,19 +18,18 @@ type ticket struct {
 	stripe uint8
 }
 
-var (
-	ticketPool    = sync.Pool{New: newTicket}
-	ticketStripes atomic.Uint32
-)
+var ticketStripes atomic.Uint32
 
-func newTicket() any {
-	return &ticket{stripe: uint8(ticketStripes.Add(1) % stripeCount)}
+// newTicket returns a ticket of l: each limiter pools its own, so that a
+// ticket's limiter is set once.
+func (l *SSELimiter) newTicket() any {
+	return &ticket{l: l, stripe: uint8(ticketStripes.Add(1) % stripeCount)}
 }
 
 // handOut returns the release function of a slot of e, already counted
 // through t's stripe.
-func (t *ticket) handOut(l *SSELimiter, e *userEntry) func() {
-	t.l, t.e = l, e
+func (t *ticket) handOut(e *userEntry) func() {
+	t.e = e
 	held := t.state.Load()
 	return func() { t.release(held) }
 }
@@ -42,8 +38,9 @@ func (t *ticket) release(held uint64) {
 	if !t.state.CompareAndSwap(held, held+1) {
 		return // released already, maybe reused since
 	}
+	// A pooled ticket may keep a retired entry alive until its reuse, or
+	// the pool's next collection: not worth a write to clear.
 	l, e, stripe := t.l, t.e, t.stripe
-	t.l, t.e = nil, nil // a pooled ticket must not keep a retired entry alive
-	ticketPool.Put(t)
+	l.tickets.Put(t)
 	l.releaseSlot(e, stripe)
 }
