@@ -38,8 +38,8 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 type SSELimiter struct {
 	slots      globalSlots
 	tickets    sync.Pool // of *ticket
-	maxTotal   int64 // <= 0: no global cap
-	maxPerUser int64 // <= 0: no per-user cap
+	maxTotal   int64     // <= 0: no global cap
+	maxPerUser int64     // <= 0: no per-user cap
 	seed       maphash.Seed
 	_          [40]byte
 	shards     [shardCount]shard // the users holding slots, by key hash
