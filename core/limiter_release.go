@@ -16,6 +16,7 @@ type ticket struct {
 	l      *SSELimiter
 	e      *userEntry
 	stripe uint8
+	_      [39]byte // tickets in use on different CPUs keep off each other's cache lines
 }
 
 var ticketStripes atomic.Uint32
