@@ -95,6 +95,17 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 	if err := l.refusal(e, maxPerUser); err != nil {
 		return nil, err
 	}
+	if e == nil {
+		// A user holding nothing, the usual case: the entry inserted with
+		// the slot is the ticket of its release.
+		var counted bool
+		if e, counted, err = sh.insert(l, h, userID, firstStripe(h), false); err != nil {
+			return nil, err
+		}
+		if counted {
+			return l.firstRelease(e), nil
+		}
+	}
 	t := l.tickets.Get().(*ticket)
 	e, err = l.admit(sh, h, userID, e, maxPerUser, t.stripe)
 	if err != nil {

@@ -14,7 +14,7 @@ func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPer
 		if e == nil {
 			var counted bool
 			var err error
-			if e, counted, err = sh.insert(l, h, key, stripe); err != nil || counted {
+			if e, counted, err = sh.insert(l, h, key, stripe, true); err != nil || counted {
 				return e, err
 			}
 		}
@@ -91,8 +91,8 @@ func settled(s, maxPerUser int64) error {
 // global slot and counts it on e, or gives up.
 func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
 	if !l.slots.take(stripe) {
-		if e.state.Add(-entryLocked) == 0 {
-			l.retire(e) // a release left it at 0 meanwhile
+		if s := e.state.Add(-entryLocked); s&^entryFirstGone == 0 {
+			l.retire(e, s) // a release left it at 0 meanwhile
 		}
 		return ErrTooManyConnections
 	}
@@ -100,25 +100,59 @@ func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
 	return nil
 }
 
-// releaseSlot gives back one slot of e. The user's count drops before the
-// global one, so the global count never reads below the sum of the users'.
+// releaseSlot gives back one slot of e, held by a ticket. The user's count
+// drops before the global one.
 func (l *SSELimiter) releaseSlot(e *userEntry, stripe uint8) {
 	// The usual last release, with no admission holding the entry, retires
 	// it in the same step. (A compare-and-swap, not a load first: on a
 	// user's entry that other CPUs write, a load would fetch the cache line
 	// only for the write to fetch it again.)
-	if e.state.CompareAndSwap(countOne, entryDead) {
+	if e.state.CompareAndSwap(countOne|entryFirstGone, entryDead|entryFirstGone) {
 		l.shard(e.hash).remove(e)
-	} else if e.state.Add(-countOne) == 0 {
-		l.retire(e)
+	} else if s := e.state.Add(-countOne); s&^entryFirstGone == 0 {
+		l.retire(e, s)
 	}
 	l.slots.give(stripe)
 }
 
-// retire removes e from its shard if its count is 0 and no admission holds
-// it. Once marked dead an entry never counts again.
-func (l *SSELimiter) retire(e *userEntry) {
-	if e.state.CompareAndSwap(0, entryDead) {
+// firstRelease returns the release function of the slot e was inserted
+// with by an admission without a ticket.
+func (l *SSELimiter) firstRelease(e *userEntry) func() {
+	return func() { l.releaseFirst(e) }
+}
+
+// releaseFirst gives back, once, the slot e was inserted with by an
+// admission without a ticket. The entry is never reused, so its first-slot
+// bit makes every call after the first do nothing.
+func (l *SSELimiter) releaseFirst(e *userEntry) {
+	if e.state.CompareAndSwap(countOne, entryDead|entryFirstGone) {
+		l.shard(e.hash).remove(e) // the usual case: the user's only slot
+	} else {
+		for {
+			s := e.state.Load()
+			if s&entryFirstGone != 0 {
+				return // released already
+			}
+			if n := s - countOne | entryFirstGone; e.state.CompareAndSwap(s, n) {
+				if n == entryFirstGone {
+					l.retire(e, n)
+				}
+				break
+			}
+		}
+	}
+	l.slots.give(firstStripe(e.hash))
+}
+
+// firstStripe is the stripe of the global count through which a user of
+// key hash h takes the slot its entry is inserted with.
+func firstStripe(h uint64) uint8 { return uint8(h % stripeCount) }
+
+// retire removes e from its shard if it is still in state s, with a count
+// of 0 and no admission holding it. Once marked dead an entry never counts
+// again.
+func (l *SSELimiter) retire(e *userEntry, s int64) {
+	if e.state.CompareAndSwap(s, s|entryDead) {
 		l.shard(e.hash).remove(e)
 	}
 }

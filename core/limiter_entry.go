@@ -11,7 +11,7 @@ import "sync/atomic"
 // out, must be copied before they reach the limiter; the Fiber adapter
 // does.)
 type userEntry struct {
-	state entryState // count<<countShift | entryDead | entryLocked; first, for 64-bit alignment
+	state entryState // count<<countShift | entryFirstGone | entryDead | entryLocked; first, for 64-bit alignment
 	hash  uint64
 	key   string
 }
@@ -19,13 +19,21 @@ type userEntry struct {
 const (
 	entryLocked = 1 << iota // an admission is checking and counting on it
 	entryDead               // retired: its count is 0 for good
-	countShift  = iota
-	countOne    = 1 << countShift
+	// The slot the entry was inserted with, when no ticket holds it, has
+	// been released (set from the start when a ticket holds it).
+	entryFirstGone
+	countShift = iota
+	countOne   = 1 << countShift
 )
 
-// newUserEntry returns the entry of the key, holding one slot.
-func newUserEntry(h uint64, key string) *userEntry {
-	return &userEntry{state: entryState{countOne}, hash: h, key: key}
+// newUserEntry returns the entry of the key, holding one slot: held by a
+// ticket, or by the entry itself.
+func newUserEntry(h uint64, key string, byTicket bool) *userEntry {
+	e := &userEntry{state: entryState{countOne}, hash: h, key: key}
+	if byTicket {
+		e.state.v |= entryFirstGone
+	}
+	return e
 }
 
 // entryState is an atomic int64 that, unlike atomic.Int64, a composite

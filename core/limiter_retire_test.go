@@ -37,13 +37,14 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	l := NewSSELimiter(0, 1)
 	mustAcquire(t, l, "a") // released by hand below
 	e := entryOf(l, "a")
-	if s := e.state.Add(-countOne); s != 0 { // the release's decrement
-		t.Fatalf("state after the last decrement = %#x, want 0", s)
+	s := e.state.Add(-countOne | entryFirstGone) // the first slot's release, its decrement
+	if s != entryFirstGone {
+		t.Fatalf("state after the last decrement = %#x, want %#x", s, entryFirstGone)
 	}
 	if err := l.countOn(l.shard(e.hash), e, 1, 0); err != nil { // the admission overtakes it
 		t.Fatalf("countOn = %v, want nil", err)
 	}
-	l.retire(e) // the release goes on
+	l.retire(e, s) // the release goes on
 	l.slots.give(0)
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
@@ -66,15 +67,15 @@ func TestRefusedAdmissionRetiresEntry(t *testing.T) {
 	if l.slots.take(0) { // and finds the global cap full
 		t.Fatal("take at the global cap = true, want false")
 	}
-	l.releaseSlot(e, 0) // the last release, while the admission holds the lock
+	l.releaseFirst(e) // the last release, while the admission holds the lock
 	if got := userEntries(l); got != 1 {
 		t.Fatalf("user entries while the admission holds the lock = %d, want 1", got)
 	}
-	if e.state.Add(-entryLocked) == 0 { // the admission gives up, as countOn does
-		l.retire(e)
+	if s := e.state.Add(-entryLocked); s&^entryFirstGone == 0 { // the admission gives up, as countLocked does
+		l.retire(e, s)
 	}
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
-	if e.state.Load() != entryDead {
-		t.Errorf("entry state = %#x, want dead", e.state.Load())
+	if s := e.state.Load(); s != entryDead|entryFirstGone {
+		t.Errorf("entry state = %#x, want %#x (dead)", s, entryDead|entryFirstGone)
 	}
 }

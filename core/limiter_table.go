@@ -56,10 +56,11 @@ func (sh *shard) find(h uint64, prefix, name string) *userEntry {
 
 // insert returns the live entry of key if there is one; otherwise it takes
 // a global slot and inserts a fresh entry holding that slot (counted), or
-// reports the global cap. A dead entry of key gives its place to the fresh
-// one, so a table never holds two entries of a key.
-func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe uint8) (e *userEntry, counted bool, err error) {
-	fresh := newUserEntry(h, key) // outside the lock; wasted only in a race or a refusal
+// reports the global cap; byTicket tells who holds that slot (see
+// entryFirstGone). A dead entry of key gives its place to the fresh one, so
+// a table never holds two entries of a key.
+func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe uint8, byTicket bool) (e *userEntry, counted bool, err error) {
+	fresh := newUserEntry(h, key, byTicket) // outside the lock; wasted only in a race or a refusal
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	t := sh.tab.Load()
