@@ -103,13 +103,9 @@ func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
 // releaseSlot gives back one slot of e, held by a ticket. The user's count
 // drops before the global one.
 func (l *SSELimiter) releaseSlot(e *userEntry, stripe uint8) {
-	// The usual last release, with no admission holding the entry, retires
-	// it in the same step. (A compare-and-swap, not a load first: on a
-	// user's entry that other CPUs write, a load would fetch the cache line
-	// only for the write to fetch it again.)
-	if e.state.CompareAndSwap(countOne|entryFirstGone, entryDead|entryFirstGone) {
-		l.shard(e.hash).remove(e)
-	} else if s := e.state.Add(-countOne); s&^entryFirstGone == 0 {
+	// A ticket's slot is seldom its user's last (a user's first slot has no
+	// ticket), so this decrements at once rather than try to retire first.
+	if s := e.state.Add(-countOne); s&^entryFirstGone == 0 {
 		l.retire(e, s)
 	}
 	l.slots.give(stripe)
