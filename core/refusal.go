@@ -82,8 +82,24 @@ func (r *Refusal) RetryAfterHeader() string {
 	if r.RetryAfter <= 0 {
 		return ""
 	}
-	return strconv.FormatInt(int64((r.RetryAfter+time.Second-1)/time.Second), 10)
+	return strconv.FormatInt(r.retryAfterSeconds(), 10)
 }
+
+// retryAfterSeconds is RetryAfter in whole seconds, rounded up.
+func (r *Refusal) retryAfterSeconds() int64 {
+	return int64((r.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// retryAfterValues are the Retry-After values of delays of 1 to 63
+// seconds, made once and shared by the responses that carry them, as
+// net/http and Gin share their constant header values. A slice has no
+// spare capacity, so Header.Add copies it instead of writing into it.
+var retryAfterValues = func() (v [64][]string) {
+	for secs := 1; secs < len(v); secs++ {
+		v[secs] = []string{strconv.Itoa(secs)}
+	}
+	return v
+}()
 
 // SoftBody is the body of a soft refusal: a close frame with reason "limit"
 // whose retry is the Retry-After delay.
@@ -92,10 +108,16 @@ func (r *Refusal) SoftBody() []byte {
 }
 
 // SetHeaders sets the headers of the refusal's response: Retry-After and,
-// for a soft refusal, the event-stream headers.
+// for a soft refusal, the event-stream headers. The Retry-After value it
+// sets may be shared with other responses: replace it (Header.Set), do not
+// write into its slice.
 func (r *Refusal) SetHeaders(h http.Header) {
-	if v := r.RetryAfterHeader(); v != "" {
-		h.Set("Retry-After", v)
+	switch secs := r.retryAfterSeconds(); {
+	case r.RetryAfter <= 0:
+	case secs < int64(len(retryAfterValues)):
+		h["Retry-After"] = retryAfterValues[secs]
+	default:
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
 	}
 	if r.Soft {
 		SetStreamHeaders(h)

@@ -236,3 +236,30 @@ func TestAddressRefusalBuildsNoKey(t *testing.T) {
 		t.Errorf("OnRefuse calls %q, want [%q]", got, want)
 	}
 }
+
+func TestSetHeadersRetryAfter(t *testing.T) {
+	for _, d := range []time.Duration{0, time.Second, 1500 * time.Millisecond, 3 * time.Second, 63 * time.Second, 64 * time.Second, time.Hour} {
+		r := &Refusal{Status: http.StatusServiceUnavailable, RetryAfter: d}
+		h := http.Header{}
+		r.SetHeaders(h)
+		if got, want := h.Get("Retry-After"), r.RetryAfterHeader(); got != want {
+			t.Errorf("SetHeaders for %v: Retry-After %q, want %q", d, got, want)
+		}
+		// Adding to the header leaves the next response's value alone.
+		h.Add("Retry-After", "99")
+		next := http.Header{}
+		r.SetHeaders(next)
+		want := []string{r.RetryAfterHeader()}
+		if d == 0 {
+			want = nil
+		}
+		if got := next.Values("Retry-After"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("SetHeaders for %v after an Add on another response: Retry-After %q, want %q", d, got, want)
+		}
+	}
+	r := &Refusal{Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second}
+	h := http.Header{}
+	if allocs := testing.AllocsPerRun(100, func() { clear(h); r.SetHeaders(h) }); allocs != 0 {
+		t.Errorf("SetHeaders of a 3s Retry-After allocates %v times, want 0", allocs)
+	}
+}

@@ -13,10 +13,16 @@ import (
 // refusals it shares between requests.
 
 func refusalReason(err error) Reason {
+	// The limiter's own errors, the usual causes, are matched before any
+	// wrapped error is looked for.
 	switch {
-	case err == ErrTooManyConnectionsForUser, errors.Is(err, ErrTooManyConnectionsForUser):
+	case err == ErrTooManyConnectionsForUser:
 		return RefusedUserLimit
-	case err == ErrTooManyConnections, errors.Is(err, ErrTooManyConnections):
+	case err == ErrTooManyConnections:
+		return RefusedGlobalLimit
+	case errors.Is(err, ErrTooManyConnectionsForUser):
+		return RefusedUserLimit
+	case errors.Is(err, ErrTooManyConnections):
 		return RefusedGlobalLimit
 	}
 	return RefusedUnavailable
