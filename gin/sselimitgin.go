@@ -165,35 +165,6 @@ func (cfg *config) identity(c *gin.Context) sselimit.Identity {
 	return id
 }
 
-// refuse is the default deny and error handler.
-func refuse(c *gin.Context, r *sselimit.Refusal) {
-	r.SetHeaders(c.Writer.Header())
-	if r.Soft {
-		c.Data(http.StatusOK, "text/event-stream", r.SoftBody())
-		c.Abort()
-		return
-	}
-	body, ok := refusalBodies[r.Reason]
-	if !ok {
-		body = gin.H{"error": r.Message()}
-	}
-	c.AbortWithStatusJSON(r.Status, body)
-}
-
-// refusalBodies holds each refusal reason's JSON body, made once: a gin.H
-// made per refusal would allocate the map and the message's interface
-// value. Gin's JSON render only reads it.
-var refusalBodies = func() map[sselimit.Reason]gin.H {
-	m := make(map[sselimit.Reason]gin.H)
-	for _, reason := range []sselimit.Reason{
-		sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
-		sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
-	} {
-		m[reason] = gin.H{"error": (&sselimit.Refusal{Reason: reason}).Message()}
-	}
-	return m
-}()
-
 // serve runs the rest of the chain as stream s. Gin pools contexts, so
 // c.Writer and c.Request are put back before s ends, even on panic.
 func serve(c *gin.Context, s *sselimit.Stream) {
