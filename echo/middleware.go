@@ -3,6 +3,8 @@ package sselimitecho
 import (
 	"errors"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -50,7 +52,8 @@ type Config struct {
 	// *sselimit.Refusal (errors.As), which wraps the extractor's error
 	// when there was one. Its result is the middleware's result. Default:
 	// Retry-After where the refusal has one, then an *echo.HTTPError with
-	// the status above, which Echo's HTTPErrorHandler renders.
+	// the status above, which Echo's HTTPErrorHandler renders (shared as
+	// DenyHandler's is).
 	ErrorHandler func(c echo.Context, err error) error
 
 	// DenyHandler answers refusals by a cap (429 for the user's, 503 for
@@ -59,7 +62,9 @@ type Config struct {
 	// address. err is a *sselimit.Refusal. Its result is the middleware's
 	// result. Default: set Retry-After and return an *echo.HTTPError with
 	// the refusal's status and message, which Echo's HTTPErrorHandler
-	// renders; a soft refusal is answered 200 with a close frame instead.
+	// renders (requests refused alike share one, as they share the
+	// refusal: read it, do not change it); a soft refusal is answered 200
+	// with a close frame instead.
 	DenyHandler func(c echo.Context, identifier string, err error) error
 }
 
@@ -182,25 +187,49 @@ func respondRefusal(c echo.Context, err error) error {
 		// The extractor failed: Echo's RateLimiter answers 403.
 		return &echo.HTTPError{Code: middleware.ErrExtractorError.Code, Message: middleware.ErrExtractorError.Message, Internal: r}
 	}
-	msg, ok := messages[r.Reason]
-	if !ok {
-		msg = r.Message()
-	}
-	return &echo.HTTPError{Code: r.Status, Message: msg, Internal: r}
+	return refusalError(r)
 }
 
-// messages holds each refusal reason's Message as an interface value, made
-// once: converting the string on every refusal would allocate.
-var messages = func() map[sselimit.Reason]any {
-	m := make(map[sselimit.Reason]any)
-	for _, reason := range []sselimit.Reason{
-		sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
-		sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
-	} {
-		m[reason] = (&sselimit.Refusal{Reason: reason}).Message()
+// refusalReasons are the reasons refusalError knows, in the order of its
+// tables.
+var refusalReasons = [...]sselimit.Reason{
+	sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
+	sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
+}
+
+// messages holds each reason's Message as an interface value, made once:
+// converting the string on every refusal would allocate.
+var messages = func() (m [len(refusalReasons)]any) {
+	for i, reason := range refusalReasons {
+		m[i] = (&sselimit.Refusal{Reason: reason}).Message()
 	}
 	return m
 }()
+
+// refusalErrors holds, by reason and Retry-After in seconds, the error
+// answering the latest refusal of its kind. The gate shares the refusals
+// of a kind, so their error is made once and shared too, as Echo shares
+// its own echo.ErrNotFound: an HTTPErrorHandler reads it and must not
+// change it.
+var refusalErrors [len(refusalReasons)][64]atomic.Pointer[echo.HTTPError]
+
+// refusalError is the *echo.HTTPError answering r.
+func refusalError(r *sselimit.Refusal) *echo.HTTPError {
+	secs := (r.RetryAfter + time.Second - 1) / time.Second
+	for i, reason := range refusalReasons {
+		if reason != r.Reason || secs < 0 || secs >= 64 {
+			continue
+		}
+		slot := &refusalErrors[i][secs]
+		if e := slot.Load(); e != nil && e.Internal == error(r) {
+			return e
+		}
+		e := &echo.HTTPError{Code: r.Status, Message: messages[i], Internal: r}
+		slot.Store(e)
+		return e
+	}
+	return &echo.HTTPError{Code: r.Status, Message: r.Message(), Internal: r}
+}
 
 func denyRefusal(c echo.Context, _ string, err error) error { return respondRefusal(c, err) }
 
