@@ -55,10 +55,11 @@ type Config struct {
 	// the global one) and while the gate drains (503). Refusal(c) gives
 	// the refusal: its Status, Reason and Retry-After.
 	//
-	// Optional. Default: sets Retry-After and returns
-	// fiber.NewError(status, message), which the app's ErrorHandler
-	// answers; a soft refusal is answered 200 text/event-stream with a
-	// close frame instead.
+	// Optional. Default: sets Retry-After and returns a *fiber.Error with
+	// the refusal's status and message, which the app's ErrorHandler
+	// answers (one error per reason, shared as fiber.ErrServiceUnavailable
+	// is: read it, do not change it); a soft refusal is answered 200
+	// text/event-stream with a close frame instead.
 	LimitReached fiber.Handler
 
 	// ErrorHandler answers refusals for a missing identity (401), a
@@ -131,14 +132,42 @@ func answer(c *fiber.Ctx, r *sselimit.Refusal) error {
 		return fiber.ErrInternalServerError
 	}
 	if v := r.RetryAfterHeader(); v != "" {
-		c.Set(fiber.HeaderRetryAfter, v)
+		// The name is in its canonical form already.
+		c.Response().Header.SetCanonical(retryAfter, []byte(v))
 	}
 	if r.Soft {
 		setStreamHeaders(c)
 		return c.Status(fiber.StatusOK).Send(r.SoftBody())
 	}
+	for i, reason := range refusalReasons {
+		if reason == r.Reason && refusalErrors[i].Code == r.Status {
+			return refusalErrors[i]
+		}
+	}
 	return fiber.NewError(r.Status, r.Message())
 }
+
+var retryAfter = []byte(fiber.HeaderRetryAfter)
+
+// refusalReasons are the reasons of the refusals the gate makes, each
+// with its status.
+var refusalReasons, refusalStatuses = [...]sselimit.Reason{
+	sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
+	sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
+}, [...]int{
+	fiber.StatusTooManyRequests, fiber.StatusServiceUnavailable, fiber.StatusServiceUnavailable,
+	fiber.StatusUnauthorized, fiber.StatusBadRequest, fiber.StatusServiceUnavailable,
+}
+
+// refusalErrors holds the error answering each reason's refusal, made
+// once and shared, as Fiber's own fiber.ErrServiceUnavailable is: an
+// ErrorHandler reads it and must not change it.
+var refusalErrors = func() (errs [len(refusalReasons)]*fiber.Error) {
+	for i, reason := range refusalReasons {
+		errs[i] = fiber.NewError(refusalStatuses[i], (&sselimit.Refusal{Reason: reason}).Message())
+	}
+	return errs
+}()
 
 type header struct{ name, value string }
 

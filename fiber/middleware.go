@@ -36,6 +36,8 @@ type admissionKey struct{}
 // middleware returns.
 func New(config ...Config) fiber.Handler {
 	cfg := configDefault(config...)
+	defaultLimitReached := len(config) == 0 || config[0].LimitReached == nil
+	var proxy proxyHeader
 	return func(c *fiber.Ctx) error {
 		// Mounted twice (app.Use and a route), only the outer instance
 		// admits: the stream is counted once, on the outer body.
@@ -48,7 +50,7 @@ func New(config ...Config) fiber.Handler {
 			id.Key = utils.CopyString(cfg.KeyGenerator(c))
 		}
 		if id.ByIP || id.Key == "" {
-			id.IP = clientIP(c)
+			id.IP = proxy.clientIP(c)
 		}
 		if cfg.UserCap != nil {
 			id.UserCap = cfg.UserCap(c)
@@ -57,6 +59,9 @@ func New(config ...Config) fiber.Handler {
 		if refusal != nil {
 			c.Locals(refusalKey{}, refusal)
 			if refusal.Denied() {
+				if defaultLimitReached { // what it does, without finding the refusal again
+					return answer(c, refusal)
+				}
 				return cfg.LimitReached(c)
 			}
 			return cfg.ErrorHandler(c, refusal)
@@ -81,17 +86,6 @@ func New(config ...Config) fiber.Handler {
 		}
 		return err
 	}
-}
-
-// clientIP is c.IP(), which reads Fiber's ProxyHeader only when the app
-// set it (and, with EnableTrustedProxyCheck, only from its TrustedProxies),
-// or the peer address when the proxy header is missing: Fiber then gives
-// "" unless EnableIPValidation is set.
-func clientIP(c *fiber.Ctx) string {
-	if ip := c.IP(); ip != "" {
-		return ip
-	}
-	return c.Context().RemoteIP().String()
 }
 
 // streamParent is the parent of a stream's context: the request's user
