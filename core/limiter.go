@@ -4,6 +4,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrTooManyConnections is returned when the global SSE connection cap is exceeded.
@@ -49,7 +50,11 @@ type SSELimiter struct {
 // limits, straight from the caller's configuration; a limit <= 0 disables it.
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
-	l.slots.init(l.maxTotal)
+	stocks := make([]*atomic.Int64, len(l.shards))
+	for i := range l.shards {
+		stocks[i] = &l.shards[i].stock
+	}
+	l.slots.init(l.maxTotal, stocks...)
 	l.tickets.New = l.newTicket
 	return l
 }
@@ -99,7 +104,7 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 		// A user holding nothing, the usual case: the entry inserted with
 		// the slot is the ticket of its release.
 		var counted bool
-		if e, counted, err = sh.insert(l, h, userID, firstStripe(h), false); err != nil {
+		if e, counted, err = sh.insert(l, h, userID, &sh.stock, false); err != nil {
 			return nil, err
 		}
 		if counted {

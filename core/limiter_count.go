@@ -3,13 +3,14 @@ package sselimit
 import (
 	"errors"
 	"runtime"
+	"sync/atomic"
 )
 
 // admit counts a slot for the user of key hash h, on e, the entry the
 // caller found for the user (nil: none), and returns the entry it counted
 // on. An entry retired since is replaced by a fresh one, inserted already
 // holding its first slot.
-func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64, stripe uint8) (*userEntry, error) {
+func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64, stripe *atomic.Int64) (*userEntry, error) {
 	for {
 		if e == nil {
 			var counted bool
@@ -40,7 +41,7 @@ var errRetired = errors.New("sselimit: entry retired")
 // of the shard queued already, takes its turn on the shard's queue rather
 // than spin on the entry: the queued ones park while the one that runs
 // keeps the entry's cache line to itself.
-func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, stripe uint8) error {
+func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, stripe *atomic.Int64) error {
 	s := e.state.Load()
 	if err := settled(s, maxPerUser); err != nil {
 		return err
@@ -53,7 +54,7 @@ func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, stripe u
 
 // countQueued is countOn for an admission that lost the race for the lock
 // bit or found admissions queued: it waits its turn on the shard's queue.
-func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64, stripe uint8) error {
+func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64, stripe *atomic.Int64) error {
 	if err := settled(e.state.Load(), maxPerUser); err != nil {
 		return err // decided by loads alone, without queueing
 	}
@@ -89,7 +90,7 @@ func settled(s, maxPerUser int64) error {
 
 // countLocked ends the admission that holds e's lock bit: it takes a
 // global slot and counts it on e, or gives up.
-func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
+func (l *SSELimiter) countLocked(e *userEntry, stripe *atomic.Int64) error {
 	if !l.slots.take(stripe) {
 		if s := e.state.Add(-entryLocked); s&^entryFirstGone == 0 {
 			l.retire(e, s) // a release left it at 0 meanwhile
@@ -102,7 +103,7 @@ func (l *SSELimiter) countLocked(e *userEntry, stripe uint8) error {
 
 // releaseSlot gives back one slot of e, held by a ticket. The user's count
 // drops before the global one.
-func (l *SSELimiter) releaseSlot(e *userEntry, stripe uint8) {
+func (l *SSELimiter) releaseSlot(e *userEntry, stripe *atomic.Int64) {
 	// A ticket's slot is seldom its user's last (a user's first slot has no
 	// ticket), so this decrements at once rather than try to retire first.
 	if s := e.state.Add(-countOne); s&^entryFirstGone == 0 {
@@ -137,12 +138,8 @@ func (l *SSELimiter) releaseFirst(e *userEntry) {
 			}
 		}
 	}
-	l.slots.give(firstStripe(e.hash))
+	l.slots.give(&l.shard(e.hash).stock)
 }
-
-// firstStripe is the stripe of the global count through which a user of
-// key hash h takes the slot its entry is inserted with.
-func firstStripe(h uint64) uint8 { return uint8(h % stripeCount) }
 
 // retire removes e from its shard if it is still in state s, with a count
 // of 0 and no admission holding it. Once marked dead an entry never counts

@@ -15,8 +15,8 @@ type ticket struct {
 	state  atomic.Uint64
 	l      *SSELimiter
 	e      *userEntry
-	stripe uint8
-	_      [39]byte // tickets in use on different CPUs keep off each other's cache lines
+	stripe *atomic.Int64 // of the global count
+	_      [32]byte      // tickets in use on different CPUs keep off each other's cache lines
 }
 
 var ticketStripes atomic.Uint32
@@ -24,7 +24,7 @@ var ticketStripes atomic.Uint32
 // newTicket returns a ticket of l: each limiter pools its own, so that a
 // ticket's limiter is set once.
 func (l *SSELimiter) newTicket() any {
-	return &ticket{l: l, stripe: uint8(ticketStripes.Add(1) % stripeCount)}
+	return &ticket{l: l, stripe: &l.slots.stripe[ticketStripes.Add(1)%stripeCount].n}
 }
 
 // handOut returns the release function of a slot of e, already counted

@@ -19,7 +19,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Fatalf("entry after the last release: state %#x, want dead", old.state.Load())
 	}
 	h := maphash.String(l.seed, "a")
-	e, err := l.admit(l.shard(h), h, "a", old, 1, 0)
+	e, err := l.admit(l.shard(h), h, "a", old, 1, &l.slots.stripe[0].n)
 	if err != nil || e == old || e.count() != 1 {
 		t.Fatalf("admit on a retired entry = (fresh: %t, count %d, error %v), want a fresh entry holding 1", e != old, e.count(), err)
 	}
@@ -27,7 +27,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Errorf("the table holds %p for the user, want the fresh entry %p", got, e)
 	}
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
-	l.releaseSlot(e, 0)
+	l.releaseSlot(e, &l.slots.stripe[0].n)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -41,16 +41,16 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	if s != entryFirstGone {
 		t.Fatalf("state after the last decrement = %#x, want %#x", s, entryFirstGone)
 	}
-	if err := l.countOn(l.shard(e.hash), e, 1, 0); err != nil { // the admission overtakes it
+	if err := l.countOn(l.shard(e.hash), e, 1, &l.slots.stripe[0].n); err != nil { // the admission overtakes it
 		t.Fatalf("countOn = %v, want nil", err)
 	}
 	l.retire(e, s) // the release goes on
-	l.slots.give(0)
+	l.slots.give(&l.slots.stripe[0].n)
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
 		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)
 	}
-	l.releaseSlot(e, 0)
+	l.releaseSlot(e, &l.slots.stripe[0].n)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -64,7 +64,7 @@ func TestRefusedAdmissionRetiresEntry(t *testing.T) {
 	if !e.state.CompareAndSwap(s, s|entryLocked) { // the admission locks it
 		t.Fatal("could not lock the entry")
 	}
-	if l.slots.take(0) { // and finds the global cap full
+	if l.slots.take(&l.slots.stripe[0].n) { // and finds the global cap full
 		t.Fatal("take at the global cap = true, want false")
 	}
 	l.releaseFirst(e) // the last release, while the admission holds the lock

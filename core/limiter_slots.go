@@ -10,9 +10,11 @@ import (
 // free slots and split so that admissions and releases on different CPUs
 // seldom write the same cache line, while the cap stays exact.
 //
-// Free slots are either in free, or held by one of the stripes, each
-// admission taking from and each release giving back to the stripe of its
-// ticket (tickets are pooled per CPU). A stripe that runs out takes a batch
+// Free slots are either in free, or held by one of the stripes: one per
+// pool of tickets (pooled per CPU) and one per table shard, each admission
+// taking from and each release giving back to the stripe of its ticket, or,
+// for a user's first slot, which has no ticket, of the user's shard, whose
+// cache line the admission writes anyway. A stripe that runs out takes a batch
 // from free, one that holds too many gives a batch back. Near the cap the
 // stripes take no more batches, and once free is empty they are closed,
 // their slots moved into free: from then on every admission and release
@@ -26,7 +28,8 @@ type globalSlots struct {
 	max    int64        // the cap, or noGlobalCap
 	mu     sync.Mutex   // closes and opens the stripes
 	_      [44]byte
-	stripe [stripeCount]slotStripe
+	stripe [stripeCount]slotStripe // the tickets' stripes
+	all    []*atomic.Int64         // every stripe: the tickets' and the shards'
 }
 
 type slotStripe struct {
@@ -35,20 +38,25 @@ type slotStripe struct {
 }
 
 const (
-	stripeCount  = 16
-	stripeBatch  = 8                                    // slots a stripe takes from free, or gives back, at once
-	stripeKeep   = 2 * stripeBatch                      // the most a stripe holds
-	stripeClosed = -1                                   // a stripe's n while the stripes are closed
-	refillAt     = stripeCount*stripeKeep + stripeBatch // free needed for a stripe to take a batch
-	openAt       = 4 * refillAt                         // free needed to open the stripes again
-	noGlobalCap  = math.MaxInt64 / 2                    // max of a limiter without a global cap
+	stripeCount  = 16                                                // the tickets' stripes
+	stripeBatch  = 4                                                 // slots a stripe takes from free, or gives back, at once
+	stripeKeep   = 2 * stripeBatch                                   // the most a stripe holds
+	stripeClosed = -1                                                // a stripe's count while the stripes are closed
+	refillAt     = (stripeCount+shardCount)*stripeKeep + stripeBatch // free needed for a stripe to take a batch
+	openAt       = 4 * refillAt                                      // free needed to open the stripes again
+	noGlobalCap  = math.MaxInt64 / 2                                 // max of a limiter without a global cap
 )
 
-func (g *globalSlots) init(maxTotal int64) {
+// init sets the cap (<= 0: none) and the stripes: the tickets' and more.
+func (g *globalSlots) init(maxTotal int64, more ...*atomic.Int64) {
 	g.max = noGlobalCap
 	if maxTotal > 0 {
 		g.max = maxTotal
 	}
+	for i := range g.stripe {
+		g.all = append(g.all, &g.stripe[i].n)
+	}
+	g.all = append(g.all, more...)
 	g.free.Store(g.max)
 	if g.max < openAt {
 		g.close() // too small a cap to share out
@@ -60,9 +68,8 @@ func (g *globalSlots) full() bool {
 	return g.closed.Load() && g.free.Load() <= 0
 }
 
-// take takes a slot through stripe i, unless the cap is reached.
-func (g *globalSlots) take(i uint8) bool {
-	st := &g.stripe[i%stripeCount].n
+// take takes a slot through the stripe st, unless the cap is reached.
+func (g *globalSlots) take(st *atomic.Int64) bool {
 	for {
 		n := st.Load()
 		if n > 0 {
@@ -104,9 +111,8 @@ func (g *globalSlots) takeFree() bool {
 	}
 }
 
-// give gives a slot back through stripe i.
-func (g *globalSlots) give(i uint8) {
-	st := &g.stripe[i%stripeCount].n
+// give gives a slot back through the stripe st.
+func (g *globalSlots) give(st *atomic.Int64) {
 	for {
 		n := st.Load()
 		switch {
@@ -134,8 +140,8 @@ func (g *globalSlots) close() bool {
 	if g.closed.Load() {
 		return false
 	}
-	for i := range g.stripe {
-		if n := g.stripe[i].n.Swap(stripeClosed); n > 0 {
+	for _, st := range g.all {
+		if n := st.Swap(stripeClosed); n > 0 {
 			g.free.Add(n)
 		}
 	}
@@ -151,8 +157,8 @@ func (g *globalSlots) open() {
 		return
 	}
 	g.closed.Store(false)
-	for i := range g.stripe {
-		g.stripe[i].n.Store(0)
+	for _, st := range g.all {
+		st.Store(0)
 	}
 }
 
@@ -160,8 +166,8 @@ func (g *globalSlots) open() {
 // runs meanwhile, and never above the cap.
 func (g *globalSlots) taken() int64 {
 	n := g.max - g.free.Load()
-	for i := range g.stripe {
-		if s := g.stripe[i].n.Load(); s > 0 {
+	for _, st := range g.all {
+		if s := st.Load(); s > 0 {
 			n -= s
 		}
 	}

@@ -17,15 +17,16 @@ const (
 )
 
 type shard struct {
-	mu   sync.Mutex
-	tab  atomic.Pointer[table] // replaced under mu; nil until the first user
-	live int                   // entries in tab, under mu
-	used int                   // slots of tab not nil: entries and tombstones, under mu
+	mu    sync.Mutex
+	stock atomic.Int64          // the shard's stripe of the global count, on mu's cache line
+	tab   atomic.Pointer[table] // replaced under mu; nil until the first user
+	live  int                   // entries in tab, under mu
+	used  int                   // slots of tab not nil: entries and tombstones, under mu
 	// Admissions that lost the race for an entry's lock bit take turns on
 	// queue; queued counts those waiting for it or holding it.
 	queued atomic.Int32
 	queue  sync.Mutex
-	_      [20]byte // shards, written by different users, keep off each other's cache lines
+	_      [12]byte // shards, written by different users, keep off each other's cache lines
 }
 
 // A table is never full: a probe sequence always ends at a nil slot.
@@ -59,7 +60,7 @@ func (sh *shard) find(h uint64, prefix, name string) *userEntry {
 // reports the global cap; byTicket tells who holds that slot (see
 // entryFirstGone). A dead entry of key gives its place to the fresh one, so
 // a table never holds two entries of a key.
-func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe uint8, byTicket bool) (e *userEntry, counted bool, err error) {
+func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe *atomic.Int64, byTicket bool) (e *userEntry, counted bool, err error) {
 	fresh := newUserEntry(h, key, byTicket) // outside the lock; wasted only in a race or a refusal
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
