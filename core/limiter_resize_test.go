@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -24,12 +23,7 @@ func TestStressTablesResize(t *testing.T) {
 	for i := range names {
 		names[i] = "user-" + strconv.Itoa(i)
 	}
-	var failed atomic.Bool
-	fail := func(format string, args ...any) {
-		if failed.CompareAndSwap(false, true) {
-			t.Errorf(format, args...)
-		}
-	}
+	fail := failOnce(t)
 	var workers sync.WaitGroup
 	for w := range 4 {
 		workers.Go(func() {

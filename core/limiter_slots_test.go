@@ -65,12 +65,7 @@ func TestStressLargeGlobalCap(t *testing.T) {
 	l := NewSSELimiter(maxTotal, 0)
 	var held atomic.Int64
 	var refused atomic.Int64
-	var failed atomic.Bool
-	fail := func(format string, args ...any) {
-		if failed.CompareAndSwap(false, true) {
-			t.Errorf(format, args...)
-		}
-	}
+	fail := failOnce(t)
 	var workers sync.WaitGroup
 	for w := range 4 {
 		workers.Go(func() {

@@ -50,12 +50,7 @@ func stress(t *testing.T, maxTotal, maxPerUser, nUsers, iters int, userRefusals 
 	}
 	held := make([]atomic.Int64, nUsers)
 	var total, admitted atomic.Int64
-	var failed atomic.Bool
-	fail := func(format string, args ...any) {
-		if failed.CompareAndSwap(false, true) {
-			t.Errorf(format, args...)
-		}
-	}
+	fail := failOnce(t)
 
 	// Some release functions are handed to other goroutines, which call
 	// them twice.

@@ -3,6 +3,7 @@ package sselimit
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -29,6 +30,17 @@ func userEntries(l *SSELimiter) int {
 func entryOf(l *SSELimiter, user string) *userEntry {
 	h := maphash.String(l.seed, user)
 	return l.shard(h).find(h, "", user)
+}
+
+// failOnce returns a function that reports the first failure of
+// goroutines that run concurrently, and ignores the others.
+func failOnce(t *testing.T) func(format string, args ...any) {
+	var failed atomic.Bool
+	return func(format string, args ...any) {
+		if failed.CompareAndSwap(false, true) {
+			t.Errorf(format, args...)
+		}
+	}
 }
 
 // mustAcquire acquires a slot for user and fails the test if it is refused.
