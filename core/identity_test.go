@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestValidKey(t *testing.T) {
@@ -26,6 +27,27 @@ func TestValidKey(t *testing.T) {
 	} {
 		if got := validKey(tc.key); got != tc.want {
 			t.Errorf("validKey(%q): got %v, want %v", tc.key, got, tc.want)
+		}
+	}
+}
+
+// validKey, which tests eight bytes at a time, agrees with a check of one
+// rune at a time on every byte value at every position of a word and of
+// the tail after it.
+func TestValidKeyEightBytesAtATime(t *testing.T) {
+	byRune := func(k string) bool {
+		return k != "" && len(k) <= MaxKeyLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControl)
+	}
+	base := []byte("user-0123456789ab") // two words and one byte
+	for i := range base {
+		for c := range 256 {
+			key := []byte(string(base))
+			key[i] = byte(c)
+			for _, k := range []string{string(key), string(key) + "é", string(key[:i+1])} {
+				if got, want := validKey(k), byRune(k); got != want {
+					t.Fatalf("validKey(%q) = %v, want %v", k, got, want)
+				}
+			}
 		}
 	}
 }
