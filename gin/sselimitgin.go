@@ -61,8 +61,8 @@ func WithClientIP(f func(c *gin.Context) string) Option {
 // WithDenyHandler answers refusals by a cap or while draining (429 or 503,
 // or a soft refusal). The chain is aborted after it returns, whatever it
 // does. nil restores the default: Retry-After and what
-// c.AbortWithStatusJSON(status, gin.H{"error": r.Message()}) writes (each
-// reason's body marshalled once, at its first refusal, by Gin's JSON
+// c.AbortWithStatusJSON(status, gin.H{"error": r.Message()}) writes (the
+// bodies marshalled once, at the first refusal, by Gin's JSON
 // codec), or for a soft refusal a 200 event stream holding r.SoftBody().
 func WithDenyHandler(f func(c *gin.Context, r *sselimit.Refusal)) Option {
 	return func(cfg *config) { cfg.deny = f }
