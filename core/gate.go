@@ -14,8 +14,11 @@ type Gate struct {
 	lease LeaseLimiter // lim, when it can take slots back
 	caps  CapLimiter   // lim, when it takes a per-user cap with each admission
 	cfg   config
-	stats counters
-	sched scheduler
+	// retryLo and retryHi bound the delays refusals and close frames
+	// advise, in whole seconds.
+	retryLo, retryHi int64
+	stats            counters
+	sched            scheduler
 
 	draining atomic.Bool
 
@@ -40,6 +43,7 @@ func NewGate(lim Limiter, opts ...Option) (*Gate, error) {
 	if err := g.cfg.validate(); err != nil {
 		return nil, err
 	}
+	g.setRetryBounds()
 	g.lease, _ = lim.(LeaseLimiter)
 	g.caps, _ = lim.(CapLimiter)
 	if g.cfg.evict {

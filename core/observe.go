@@ -95,10 +95,11 @@ func (g *Gate) notifyAdmit(key string) {
 	}
 }
 
-// observeRefusal counts a refusal of key (a limiter key, or "") and tells
-// the hooks and the log.
-func (g *Gate) observeRefusal(key string, why Reason, err error) {
-	g.stats.refused(why)
+// observeRefusal counts a refusal of key (a limiter key, or "") for the
+// reason of index i in refusalReasons, and tells the hooks and the log.
+func (g *Gate) observeRefusal(key string, i int, err error) {
+	g.stats.refusals[i].Add(1)
+	why := refusalReasons[i]
 	if why == RefusedUnavailable {
 		g.noteFailure(err)
 	}

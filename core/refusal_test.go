@@ -263,3 +263,32 @@ func TestSetHeadersRetryAfter(t *testing.T) {
 		t.Errorf("SetHeaders of a 3s Retry-After allocates %v times, want 0", allocs)
 	}
 }
+
+// Every refusal reason has its index, status and own error in step with
+// refusalReasons.
+func TestRefusalIndex(t *testing.T) {
+	statuses := map[Reason]int{
+		RefusedUserLimit: http.StatusTooManyRequests, RefusedGlobalLimit: http.StatusServiceUnavailable,
+		RefusedDraining: http.StatusServiceUnavailable, RefusedNoIdentity: http.StatusUnauthorized,
+		RefusedBadIdentity: http.StatusBadRequest, RefusedUnavailable: http.StatusServiceUnavailable,
+	}
+	errs := map[Reason]error{
+		RefusedUserLimit: ErrTooManyConnectionsForUser, RefusedGlobalLimit: ErrTooManyConnections,
+		RefusedDraining: ErrDraining, RefusedNoIdentity: ErrNoIdentity, RefusedBadIdentity: ErrInvalidIdentity,
+	}
+	if len(statuses) != len(refusalReasons) {
+		t.Fatalf("%d reasons here, %d in refusalReasons", len(statuses), len(refusalReasons))
+	}
+	for why, status := range statuses {
+		i := refusalIndex(why)
+		if got := refusalReasons[i]; got != why {
+			t.Errorf("refusalReasons[refusalIndex(%q)] = %q", why, got)
+		}
+		if got := refusalStatuses[i]; got != status {
+			t.Errorf("status of %q = %d, want %d", why, got, status)
+		}
+		if got := refusalErrs[i]; got != errs[why] {
+			t.Errorf("own error of %q = %v, want %v", why, got, errs[why])
+		}
+	}
+}

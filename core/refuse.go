@@ -28,28 +28,49 @@ func refusalReason(err error) Reason {
 	return RefusedUnavailable
 }
 
-func refusalStatus(why Reason) int {
+// refusalIndex is why's index in refusalReasons, by which a refusal is
+// counted, given its status and matched with its reason's own error.
+func refusalIndex(why Reason) int {
 	switch why {
 	case RefusedUserLimit:
-		return http.StatusTooManyRequests
-	case RefusedGlobalLimit, RefusedDraining, RefusedUnavailable:
-		return http.StatusServiceUnavailable
+		return 0
+	case RefusedGlobalLimit:
+		return 1
+	case RefusedDraining:
+		return 2
 	case RefusedNoIdentity:
-		return http.StatusUnauthorized
+		return 3
+	case RefusedBadIdentity:
+		return 4
 	}
-	return http.StatusBadRequest
+	return 5 // RefusedUnavailable
 }
 
+var (
+	// refusalStatuses are the statuses of the refusal reasons, by index.
+	refusalStatuses = [len(refusalReasons)]int{
+		http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusServiceUnavailable,
+		http.StatusUnauthorized, http.StatusBadRequest, http.StatusServiceUnavailable,
+	}
+	// refusalErrs are the reasons' own errors, by index: the causes of
+	// the refusals that are shared. A limiter failure has none.
+	refusalErrs = [len(refusalReasons)]error{
+		ErrTooManyConnectionsForUser, ErrTooManyConnections, ErrDraining,
+		ErrNoIdentity, ErrInvalidIdentity, nil,
+	}
+)
+
 func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
-	g.observeRefusal(key, why, err)
-	status := refusalStatus(why)
+	i := refusalIndex(why)
+	g.observeRefusal(key, i, err)
+	status := refusalStatuses[i]
 	var retry time.Duration
 	soft := false
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		retry = g.retryAfter()
 		soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
 	}
-	slot := sharedRefusal(why, err, retry, soft)
+	slot := sharedRefusal(i, err, retry, soft)
 	if slot == nil {
 		return &Refusal{Status: status, Reason: why, Err: err, RetryAfter: retry, Soft: soft}
 	}
@@ -91,24 +112,13 @@ func (g *Gate) refuseEarly(prefix, name string, userCap int) *Refusal {
 // sharedRefusals holds the refusals whose cause is their reason's own
 // error, by reason, soft or not, and delay in seconds: a refusal then
 // allocates nothing once its kind has been seen.
-var sharedRefusals [5][2][64]atomic.Pointer[Refusal]
+var sharedRefusals [len(refusalReasons)][2][64]atomic.Pointer[Refusal]
 
-// sharedRefusal returns the slot of the shared refusal for why, err, retry
-// and soft, or nil when the refusal is of a kind not shared.
-func sharedRefusal(why Reason, err error, retry time.Duration, soft bool) *atomic.Pointer[Refusal] {
-	var kind int
-	switch {
-	case why == RefusedUserLimit && err == ErrTooManyConnectionsForUser:
-		kind = 0
-	case why == RefusedGlobalLimit && err == ErrTooManyConnections:
-		kind = 1
-	case why == RefusedDraining && err == ErrDraining:
-		kind = 2
-	case why == RefusedNoIdentity && err == ErrNoIdentity:
-		kind = 3
-	case why == RefusedBadIdentity && err == ErrInvalidIdentity:
-		kind = 4
-	default:
+// sharedRefusal returns the slot of the shared refusal for the reason of
+// index i, err, retry and soft, or nil when the refusal is of a kind not
+// shared: its cause is not its reason's own error.
+func sharedRefusal(i int, err error, retry time.Duration, soft bool) *atomic.Pointer[Refusal] {
+	if err == nil || err != refusalErrs[i] {
 		return nil
 	}
 	secs := retry / time.Second
@@ -119,7 +129,7 @@ func sharedRefusal(why Reason, err error, retry time.Duration, soft bool) *atomi
 	if soft {
 		s = 1
 	}
-	return &sharedRefusals[kind][s][secs]
+	return &sharedRefusals[i][s][secs]
 }
 
 // retryAfter draws the delay refusals and close frames advise: a whole
@@ -127,12 +137,18 @@ func sharedRefusal(why Reason, err error, retry time.Duration, soft bool) *atomi
 // both rounded up to whole seconds (so a base of 2s and a jitter of 3s give
 // 2, 3, 4 or 5 seconds). The base is positive, so the delay is at least 1s.
 func (g *Gate) retryAfter() time.Duration {
-	lo := ceilSeconds(g.cfg.retryAfter)
-	hi := ceilSeconds(addSaturated(g.cfg.retryAfter, g.cfg.retryJitter))
+	lo, hi := g.retryLo, g.retryHi
 	if hi > lo {
 		lo += rand.N(hi - lo + 1)
 	}
 	return time.Duration(lo) * time.Second
+}
+
+// setRetryBounds sets the bounds, in whole seconds, of the delays
+// retryAfter draws, from the configuration.
+func (g *Gate) setRetryBounds() {
+	g.retryLo = ceilSeconds(g.cfg.retryAfter)
+	g.retryHi = ceilSeconds(addSaturated(g.cfg.retryAfter, g.cfg.retryJitter))
 }
 
 // ceilSeconds is d in whole seconds, rounded up.

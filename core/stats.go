@@ -38,14 +38,6 @@ type counters struct {
 	log                               logState
 }
 
-func (c *counters) refused(r Reason) {
-	for i, x := range refusalReasons {
-		if x == r {
-			c.refusals[i].Add(1)
-		}
-	}
-}
-
 func (c *counters) ended(r Reason) {
 	for i, x := range endReasons {
 		if x == r {
