@@ -92,6 +92,9 @@ func (l *SSELimiter) userCap(maxPerUser int) int64 {
 
 // acquire admits userID under a per-user cap of maxPerUser (<= 0: none).
 func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), err error) {
+	if maxPerUser <= 0 && l.slots.full() {
+		return nil, ErrTooManyConnections // no user's count to look up
+	}
 	h := maphash.String(l.seed, userID)
 	sh := l.shard(h)
 	// Read-only pre-check: a refusal decided here does atomic loads only,
@@ -136,6 +139,10 @@ func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
 // with at once, or nil if it might admit, without building the key: a
 // refusal of a key made of parts then allocates nothing.
 func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
+	userCap := l.userCap(maxPerUser)
+	if userCap <= 0 {
+		return l.refusal(nil, 0) // no user's count to look up
+	}
 	var h uint64
 	var buf [80]byte
 	if len(prefix)+len(name) <= len(buf) {
@@ -147,7 +154,7 @@ func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
 		mh.WriteString(name)
 		h = mh.Sum64()
 	}
-	return l.refusal(l.shard(h).find(h, prefix, name), l.userCap(maxPerUser))
+	return l.refusal(l.shard(h).find(h, prefix, name), userCap)
 }
 
 // ActiveConnections returns the current total number of active SSE
