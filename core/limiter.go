@@ -3,6 +3,7 @@ package sselimit
 import (
 	"errors"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -41,15 +42,16 @@ type SSELimiter struct {
 	tickets    sync.Pool // of *ticket
 	maxTotal   int64     // <= 0: no global cap
 	maxPerUser int64     // <= 0: no per-user cap
-	seed       maphash.Seed
-	_          [40]byte
+	seed       maphash.Seed // of user keys
+	addrSeed   maphash.Seed // of address keys, hashed without their prefix (keyHash)
+	_          [32]byte
 	shards     [shardCount]shard // the users holding slots, by key hash
 }
 
 // NewSSELimiter creates a new SSELimiter with the given global and per-user
 // limits, straight from the caller's configuration; a limit <= 0 disables it.
 func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
-	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed()}
+	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed(), addrSeed: maphash.MakeSeed()}
 	stocks := make([]*atomic.Int64, len(l.shards))
 	for i := range l.shards {
 		stocks[i] = &l.shards[i].stock
@@ -95,7 +97,7 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 	if maxPerUser <= 0 && l.slots.full() {
 		return nil, ErrTooManyConnections // no user's count to look up
 	}
-	h := maphash.String(l.seed, userID)
+	h := l.keyHash("", userID)
 	sh := l.shard(h)
 	// Read-only pre-check: a refusal decided here does atomic loads only,
 	// so a flood of refused requests writes no shared memory.
@@ -143,17 +145,7 @@ func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
 	if userCap <= 0 {
 		return l.refusal(nil, 0) // no user's count to look up
 	}
-	var h uint64
-	var buf [80]byte
-	if len(prefix)+len(name) <= len(buf) {
-		h = maphash.Bytes(l.seed, append(append(buf[:0], prefix...), name...))
-	} else {
-		var mh maphash.Hash
-		mh.SetSeed(l.seed)
-		mh.WriteString(prefix)
-		mh.WriteString(name)
-		h = mh.Sum64()
-	}
+	h := l.keyHash(prefix, name)
 	return l.refusal(l.shard(h).find(h, prefix, name), userCap)
 }
 
@@ -168,9 +160,52 @@ func (l *SSELimiter) ActiveConnections() int64 {
 // ActiveForUser returns the number of active SSE connections for the given
 // user: 0, creating nothing, for an unknown user.
 func (l *SSELimiter) ActiveForUser(userID string) int64 {
-	h := maphash.String(l.seed, userID)
+	h := l.keyHash("", userID)
 	if e := l.shard(h).find(h, "", userID); e != nil {
 		return e.count()
 	}
 	return 0
+}
+
+// keyHash is the hash of the key prefix+name, which it does not build. An
+// address key hashes its address alone, under a seed of its own, so that
+// the usual split of one, ipPrefix and the address, hashes one string
+// like a user key.
+func (l *SSELimiter) keyHash(prefix, name string) uint64 {
+	if prefix == "" && (name == "" || name[0] != ipPrefix[0]) {
+		return maphash.String(l.seed, name) // a user key, the usual case
+	}
+	return l.otherKeyHash(prefix, name)
+}
+
+// otherKeyHash is keyHash for the keys whose first byte is ipPrefix's.
+func (l *SSELimiter) otherKeyHash(prefix, name string) uint64 {
+	switch {
+	case prefix == ipPrefix:
+		return maphash.String(l.addrSeed, name)
+	case prefix != "":
+		return l.splitKeyHash(prefix, name)
+	case strings.HasPrefix(name, ipPrefix):
+		return maphash.String(l.addrSeed, name[len(ipPrefix):])
+	}
+	return maphash.String(l.seed, name)
+}
+
+// splitKeyHash is keyHash for any other split of a key.
+func (l *SSELimiter) splitKeyHash(prefix, name string) uint64 {
+	var h maphash.Hash
+	n := min(len(prefix), len(ipPrefix))
+	if prefix[:n] == ipPrefix[:n] && strings.HasPrefix(name, ipPrefix[n:]) {
+		h.SetSeed(l.addrSeed)
+		if len(prefix) >= len(ipPrefix) {
+			prefix = prefix[len(ipPrefix):]
+		} else {
+			prefix, name = "", name[len(ipPrefix)-len(prefix):]
+		}
+	} else {
+		h.SetSeed(l.seed)
+	}
+	h.WriteString(prefix)
+	h.WriteString(name)
+	return h.Sum64()
 }

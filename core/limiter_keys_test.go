@@ -85,3 +85,16 @@ func TestRefusesWithoutBuildingTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyHashOfEverySplit(t *testing.T) {
+	// However a key is split into prefix and name, it hashes the same.
+	l := NewSSELimiter(0, 0)
+	for _, key := range []string{"alice", IPKey("10.0.0.1"), IPKey(""), ipPrefix[:2], "x" + ipPrefix} {
+		want := l.keyHash("", key)
+		for i := range len(key) + 1 {
+			if got := l.keyHash(key[:i], key[i:]); got != want {
+				t.Errorf("keyHash(%q, %q) = %#x, want %#x, the hash of %q whole", key[:i], key[i:], got, want, key)
+			}
+		}
+	}
+}

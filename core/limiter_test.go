@@ -1,7 +1,6 @@
 package sselimit
 
 import (
-	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,7 +27,7 @@ func userEntries(l *SSELimiter) int {
 
 // entryOf returns the entry of user, as an admission's lookup finds it.
 func entryOf(l *SSELimiter, user string) *userEntry {
-	h := maphash.String(l.seed, user)
+	h := l.keyHash("", user)
 	return l.shard(h).find(h, "", user)
 }
 
