@@ -39,9 +39,9 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
 	slots      globalSlots
-	tickets    sync.Pool // of *ticket
-	maxTotal   int64     // <= 0: no global cap
-	maxPerUser int64     // <= 0: no per-user cap
+	tickets    sync.Pool    // of *ticket
+	maxTotal   int64        // <= 0: no global cap
+	maxPerUser int64        // <= 0: no per-user cap
 	seed       maphash.Seed // of user keys
 	addrSeed   maphash.Seed // of address keys, hashed without their prefix (keyHash)
 	_          [32]byte
