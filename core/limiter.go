@@ -138,8 +138,8 @@ func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
 }
 
 // refuses is the error AcquireCap(prefix+name, maxPerUser) would refuse
-// with at once, or nil if it might admit, without building the key: a
-// refusal of a key made of parts then allocates nothing.
+// with at once, or nil if it might admit. Split as the gate splits an
+// address key, the key is not built: such a refusal allocates nothing.
 func (l *SSELimiter) refuses(prefix, name string, maxPerUser int) error {
 	userCap := l.userCap(maxPerUser)
 	if userCap <= 0 {
@@ -178,34 +178,17 @@ func (l *SSELimiter) keyHash(prefix, name string) uint64 {
 	return l.otherKeyHash(prefix, name)
 }
 
-// otherKeyHash is keyHash for the keys whose first byte is ipPrefix's.
+// otherKeyHash is keyHash for a key with a prefix, or whose first byte is
+// ipPrefix's. A split other than the gate's (no prefix, or ipPrefix and an
+// address) has its key built.
 func (l *SSELimiter) otherKeyHash(prefix, name string) uint64 {
 	switch {
 	case prefix == ipPrefix:
 		return maphash.String(l.addrSeed, name)
 	case prefix != "":
-		return l.splitKeyHash(prefix, name)
+		return l.keyHash("", prefix+name)
 	case strings.HasPrefix(name, ipPrefix):
 		return maphash.String(l.addrSeed, name[len(ipPrefix):])
 	}
 	return maphash.String(l.seed, name)
-}
-
-// splitKeyHash is keyHash for any other split of a key.
-func (l *SSELimiter) splitKeyHash(prefix, name string) uint64 {
-	var h maphash.Hash
-	n := min(len(prefix), len(ipPrefix))
-	if prefix[:n] == ipPrefix[:n] && strings.HasPrefix(name, ipPrefix[n:]) {
-		h.SetSeed(l.addrSeed)
-		if len(prefix) >= len(ipPrefix) {
-			prefix = prefix[len(ipPrefix):]
-		} else {
-			prefix, name = "", name[len(ipPrefix)-len(prefix):]
-		}
-	} else {
-		h.SetSeed(l.seed)
-	}
-	h.WriteString(prefix)
-	h.WriteString(name)
-	return h.Sum64()
 }
