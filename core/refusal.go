@@ -3,6 +3,7 @@ package sselimit
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -29,6 +30,11 @@ const (
 	RefusedBadIdentity Reason = "bad_identity" // key too long or malformed: 400
 	RefusedUnavailable Reason = "unavailable"  // the limiter failed, fail-closed: 503
 )
+
+// RefusalReasons returns every reason a gate refuses with, the Refused*
+// constants, in a fixed order: what an adapter answers each with can be
+// made once.
+func RefusalReasons() []Reason { return slices.Clone(refusalReasons[:]) }
 
 // Errors a Refusal carries besides the limiter's own.
 var (

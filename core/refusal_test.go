@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -290,5 +291,17 @@ func TestRefusalIndex(t *testing.T) {
 		if got := refusalErrs[i]; got != errs[why] {
 			t.Errorf("own error of %q = %v, want %v", why, got, errs[why])
 		}
+	}
+}
+
+func TestRefusalReasonsAreEveryRefusal(t *testing.T) {
+	want := []Reason{RefusedUserLimit, RefusedGlobalLimit, RefusedDraining, RefusedNoIdentity, RefusedBadIdentity, RefusedUnavailable}
+	got := RefusalReasons()
+	if !slices.Equal(got, want) {
+		t.Fatalf("RefusalReasons() = %v, want %v", got, want)
+	}
+	got[0] = "changed"
+	if again := RefusalReasons(); !slices.Equal(again, want) {
+		t.Errorf("RefusalReasons() after its result was changed = %v, want %v", again, want)
 	}
 }

@@ -192,14 +192,12 @@ func respondRefusal(c echo.Context, err error) error {
 
 // refusalReasons are the reasons refusalError knows, in the order of its
 // tables.
-var refusalReasons = [...]sselimit.Reason{
-	sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
-	sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
-}
+var refusalReasons = sselimit.RefusalReasons()
 
 // messages holds each reason's Message as an interface value, made once:
 // converting the string on every refusal would allocate.
-var messages = func() (m [len(refusalReasons)]any) {
+var messages = func() []any {
+	m := make([]any, len(refusalReasons))
 	for i, reason := range refusalReasons {
 		m[i] = (&sselimit.Refusal{Reason: reason}).Message()
 	}
@@ -211,7 +209,7 @@ var messages = func() (m [len(refusalReasons)]any) {
 // of a kind, so their error is made once and shared too, as Echo shares
 // its own echo.ErrNotFound: an HTTPErrorHandler reads it and must not
 // change it.
-var refusalErrors [len(refusalReasons)][64]atomic.Pointer[echo.HTTPError]
+var refusalErrors = make([][64]atomic.Pointer[echo.HTTPError], len(refusalReasons))
 
 // refusalError is the *echo.HTTPError answering r.
 func refusalError(r *sselimit.Refusal) *echo.HTTPError {

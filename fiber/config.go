@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	sselimit "github.com/sselimit/sselimit/core"
@@ -139,35 +140,34 @@ func answer(c *fiber.Ctx, r *sselimit.Refusal) error {
 		setStreamHeaders(c)
 		return c.Status(fiber.StatusOK).Send(r.SoftBody())
 	}
-	for i, reason := range refusalReasons {
-		if reason == r.Reason && refusalErrors[i].Code == r.Status {
-			return refusalErrors[i]
-		}
-	}
-	return fiber.NewError(r.Status, r.Message())
+	return refusalError(r)
 }
 
 var retryAfter = []byte(fiber.HeaderRetryAfter)
 
-// refusalReasons are the reasons of the refusals the gate makes, each
-// with its status.
-var refusalReasons, refusalStatuses = [...]sselimit.Reason{
-	sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
-	sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
-}, [...]int{
-	fiber.StatusTooManyRequests, fiber.StatusServiceUnavailable, fiber.StatusServiceUnavailable,
-	fiber.StatusUnauthorized, fiber.StatusBadRequest, fiber.StatusServiceUnavailable,
-}
+// refusalReasons are the reasons of the refusals the gate makes.
+var refusalReasons = sselimit.RefusalReasons()
 
-// refusalErrors holds the error answering each reason's refusal, made
-// once and shared, as Fiber's own fiber.ErrServiceUnavailable is: an
-// ErrorHandler reads it and must not change it.
-var refusalErrors = func() (errs [len(refusalReasons)]*fiber.Error) {
+// refusalErrors holds the error answering each reason's refusal, made at
+// its first refusal and shared, as Fiber's own fiber.ErrServiceUnavailable
+// is: an ErrorHandler reads it and must not change it.
+var refusalErrors = make([]atomic.Pointer[fiber.Error], len(refusalReasons))
+
+// refusalError is the *fiber.Error answering r.
+func refusalError(r *sselimit.Refusal) *fiber.Error {
 	for i, reason := range refusalReasons {
-		errs[i] = fiber.NewError(refusalStatuses[i], (&sselimit.Refusal{Reason: reason}).Message())
+		if reason != r.Reason {
+			continue
+		}
+		if e := refusalErrors[i].Load(); e != nil && e.Code == r.Status {
+			return e
+		}
+		e := fiber.NewError(r.Status, r.Message())
+		refusalErrors[i].Store(e)
+		return e
 	}
-	return errs
-}()
+	return fiber.NewError(r.Status, r.Message())
+}
 
 type header struct{ name, value string }
 

@@ -32,10 +32,7 @@ func refuse(c *gin.Context, r *sselimit.Refusal) {
 // refusal was most of a refusal's cost.
 var refusalBodies = sync.OnceValue(func() map[sselimit.Reason]render.Render {
 	m := make(map[sselimit.Reason]render.Render)
-	for _, reason := range []sselimit.Reason{
-		sselimit.RefusedUserLimit, sselimit.RefusedGlobalLimit, sselimit.RefusedDraining,
-		sselimit.RefusedNoIdentity, sselimit.RefusedBadIdentity, sselimit.RefusedUnavailable,
-	} {
+	for _, reason := range sselimit.RefusalReasons() {
 		body, err := json.API.Marshal(gin.H{"error": (&sselimit.Refusal{Reason: reason}).Message()})
 		if err == nil { // else refuse renders it per refusal, as c.JSON would
 			m[reason] = jsonBody(body)
