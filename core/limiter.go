@@ -94,16 +94,19 @@ func (l *SSELimiter) userCap(maxPerUser int) int64 {
 
 // acquire admits userID under a per-user cap of maxPerUser (<= 0: none).
 func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), err error) {
+	// Read-only pre-check: a refusal decided here does atomic loads only,
+	// so a flood of refused requests writes no shared memory. Without a
+	// per-user cap it needs no lookup.
 	if maxPerUser <= 0 && l.slots.full() {
-		return nil, ErrTooManyConnections // no user's count to look up
+		return nil, ErrTooManyConnections
 	}
 	h := l.keyHash("", userID)
 	sh := l.shard(h)
-	// Read-only pre-check: a refusal decided here does atomic loads only,
-	// so a flood of refused requests writes no shared memory.
 	e := sh.find(h, "", userID)
-	if err := l.refusal(e, maxPerUser); err != nil {
-		return nil, err
+	if maxPerUser > 0 {
+		if err := l.refusal(e, maxPerUser); err != nil {
+			return nil, err
+		}
 	}
 	if e == nil {
 		// A user holding nothing, the usual case: the entry inserted with
