@@ -57,11 +57,11 @@ func New(config ...Config) fiber.Handler {
 		}
 		s, refusal := cfg.Gate.Admit(streamParent(c), id)
 		if refusal != nil {
+			if refusal.Denied() && defaultLimitReached {
+				return answer(c, refusal) // what it does, without storing the refusal to find it again
+			}
 			c.Locals(refusalKey{}, refusal)
 			if refusal.Denied() {
-				if defaultLimitReached { // what it does, without finding the refusal again
-					return answer(c, refusal)
-				}
 				return cfg.LimitReached(c)
 			}
 			return cfg.ErrorHandler(c, refusal)
