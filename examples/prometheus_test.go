@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -40,6 +42,30 @@ func TestPrometheusScrapes(t *testing.T) {
 	prom.waitValue(t, `sselimit_streams_active`, "2")
 }
 
+// TestPrometheusStartsOnAnotherPortWhenItsOwnIsTaken starts Prometheus on
+// a port that another listener holds: it must start on another one.
+func TestPrometheusStartsOnAnotherPortWhenItsOwnIsTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken := "http://" + ln.Addr().String()
+
+	prom := startPrometheusOn(t, ln.Addr().String(), ln.Addr().String())
+	if prom.url == taken {
+		t.Fatalf("prometheus URL = %s, the address another listener holds; want another", prom.url)
+	}
+	res, err := clientFrom("127.0.0.1").Get(prom.url + "/-/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /-/ready: %s, want 200", res.Status)
+	}
+}
+
 type prometheusServer struct {
 	url    string
 	exited chan struct{}
@@ -47,8 +73,16 @@ type prometheusServer struct {
 }
 
 // startPrometheus starts Prometheus scraping target ("host:port") every
-// second; it is stopped at the end of the test.
+// second; it is stopped at the end of the test. Another process may bind
+// the free port it is given before Prometheus does: it then starts again
+// on another.
 func startPrometheus(t *testing.T, target string) *prometheusServer {
+	return startPrometheusOn(t, target, freeAddr(t))
+}
+
+// startPrometheusOn is startPrometheus listening on addr, or on another
+// free port if addr is taken.
+func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Fatalf("prometheus is needed and missing (%v): install Debian's prometheus package, as `make test` does", err)
@@ -59,18 +93,40 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			addr = freeAddr(t)
+		}
+		p, waitErr := launchPrometheus(t, bin, dir, addr, attempt)
+		select {
+		case <-p.out.ready:
+			return p
+		case <-p.exited:
+			if strings.Contains(p.out.String(), "address already in use") && attempt < 5 {
+				continue
+			}
+			t.Fatalf("prometheus exited at start: %v\n%s", *waitErr, p.out.String())
+		case <-time.After(pageWait):
+			t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.out.String())
+		}
+	}
+}
+
+// launchPrometheus starts Prometheus with the configuration in dir, on
+// addr, storing its data apart from earlier attempts'. The error it points
+// to is set once the process has exited.
+func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) (*prometheusServer, *error) {
 	p := &prometheusServer{url: "http://" + addr, exited: make(chan struct{}),
 		out: &readyWriter{want: "Server is ready to receive web requests", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+		"--storage.tsdb.path="+filepath.Join(dir, "data"+strconv.Itoa(attempt)), "--web.listen-address="+addr)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting prometheus: %v", err)
 	}
-	var waitErr error
+	waitErr := new(error)
 	go func() {
-		waitErr = cmd.Wait()
+		*waitErr = cmd.Wait()
 		close(p.exited)
 	}()
 	t.Cleanup(func() {
@@ -82,17 +138,10 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("prometheus (%v):\n%s", waitErr, p.out.String())
+			t.Logf("prometheus (%v):\n%s", *waitErr, p.out.String())
 		}
 	})
-	select {
-	case <-p.out.ready:
-	case <-p.exited:
-		t.Fatalf("prometheus exited at start: %v\n%s", waitErr, p.out.String())
-	case <-time.After(pageWait):
-		t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.out.String())
-	}
-	return p
+	return p, waitErr
 }
 
 // waitValue waits until the instant query expr has one series whose

@@ -2,6 +2,8 @@ package sselimitredistest
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
@@ -33,13 +35,25 @@ func Start(t testing.TB, args ...string) *Server {
 	return start(t, &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args, ready: "Ready to accept connections"})
 }
 
-// start starts s, killed when the test ends.
+// start starts s, killed when the test ends. Another process may bind the
+// free port s was given before the server does: it then starts on another.
 func start(t testing.TB, s *Server) *Server {
 	t.Helper()
-	s.Restart()
 	t.Cleanup(s.Kill)
-	return s
+	for attempt := 1; ; attempt++ {
+		err := s.launch()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			t.Fatal(err)
+		}
+		s.port = freePort(t)
+	}
 }
+
+// errPortTaken: the server could not bind its port.
+var errPortTaken = errors.New("port taken")
 
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -59,9 +73,16 @@ func (s *Server) PID() int {
 // directory (a cluster node keeps its cluster configuration, not its data).
 func (s *Server) Restart() {
 	s.t.Helper()
+	if err := s.launch(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// launch starts the server and waits until it is ready, or says why not.
+func (s *Server) launch() error {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		s.t.Fatalf("redis-server is not installed: %v", err)
+		return fmt.Errorf("redis-server is not installed: %v", err)
 	}
 	var args []string
 	if s.conf != "" {
@@ -73,20 +94,26 @@ func (s *Server) Restart() {
 	dieWithParent(s.cmd)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("starting redis-server: %v", err)
+		s.cmd = nil
+		return fmt.Errorf("starting redis-server: %v", err)
 	}
 	exit, ready := make(chan struct{}), make(chan struct{})
 	s.exit = exit
 	cmd, readyLine := s.cmd, s.ready
+	var said strings.Builder // what it logged before it was ready; read once exit is closed
 	go func() {
 		defer close(exit)
 		sc := bufio.NewScanner(out)
-		for said := false; sc.Scan(); {
-			if !said && strings.Contains(sc.Text(), readyLine) {
-				said = true
+		for isReady := false; sc.Scan(); {
+			if isReady {
+				continue
+			}
+			said.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), readyLine) {
+				isReady = true
 				close(ready)
 			}
 		}
@@ -94,10 +121,16 @@ func (s *Server) Restart() {
 	}()
 	select {
 	case <-ready:
+		return nil
 	case <-exit:
-		s.t.Fatalf("redis-server on port %d exited before it was ready", s.port)
+		s.cmd = nil
+		err := fmt.Errorf("redis-server on port %d exited before it was ready:\n%s", s.port, said.String())
+		if strings.Contains(said.String(), "Address already in use") {
+			err = fmt.Errorf("%w: %w", errPortTaken, err)
+		}
+		return err
 	case <-time.After(30 * time.Second):
-		s.t.Fatalf("redis-server on port %d not ready after 30s", s.port)
+		return fmt.Errorf("redis-server on port %d not ready after 30s", s.port)
 	}
 }
 
