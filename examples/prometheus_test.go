@@ -67,9 +67,10 @@ func TestPrometheusStartsOnAnotherPortWhenItsOwnIsTaken(t *testing.T) {
 }
 
 type prometheusServer struct {
-	url    string
-	exited chan struct{}
-	out    *readyWriter
+	url     string
+	exited  chan struct{} // closed once waitErr is set
+	waitErr error
+	out     *readyWriter
 }
 
 // startPrometheus starts Prometheus scraping target ("host:port") every
@@ -97,7 +98,7 @@ func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 		if attempt > 1 {
 			addr = freeAddr(t)
 		}
-		p, waitErr := launchPrometheus(t, bin, dir, addr, attempt)
+		p := launchPrometheus(t, bin, dir, addr, attempt)
 		select {
 		case <-p.out.ready:
 			return p
@@ -105,7 +106,7 @@ func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 			if strings.Contains(p.out.String(), "address already in use") && attempt < 5 {
 				continue
 			}
-			t.Fatalf("prometheus exited at start: %v\n%s", *waitErr, p.out.String())
+			t.Fatalf("prometheus exited at start: %v\n%s", p.waitErr, p.out.String())
 		case <-time.After(pageWait):
 			t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.out.String())
 		}
@@ -113,9 +114,8 @@ func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 }
 
 // launchPrometheus starts Prometheus with the configuration in dir, on
-// addr, storing its data apart from earlier attempts'. The error it points
-// to is set once the process has exited.
-func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) (*prometheusServer, *error) {
+// addr, storing its data apart from earlier attempts'.
+func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) *prometheusServer {
 	p := &prometheusServer{url: "http://" + addr, exited: make(chan struct{}),
 		out: &readyWriter{want: "Server is ready to receive web requests", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
@@ -124,9 +124,8 @@ func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) (*promet
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting prometheus: %v", err)
 	}
-	waitErr := new(error)
 	go func() {
-		*waitErr = cmd.Wait()
+		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
 	t.Cleanup(func() {
@@ -138,10 +137,10 @@ func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) (*promet
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("prometheus (%v):\n%s", *waitErr, p.out.String())
+			t.Logf("prometheus (%v):\n%s", p.waitErr, p.out.String())
 		}
 	})
-	return p, waitErr
+	return p
 }
 
 // waitValue waits until the instant query expr has one series whose
