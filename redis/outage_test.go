@@ -49,6 +49,26 @@ func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	}
 }
 
+// awaitLeases returns the count of live leases once every replica's
+// limiter reaches Redis again after a fault and counts a number ok
+// accepts. Until its breaker closes, a limiter refuses admissions and
+// defers its releases.
+func awaitLeases(t *testing.T, rs *replicaSet, ok func(n int64) bool) int64 {
+	t.Helper()
+	for {
+		n, err := int64(0), error(nil)
+		for _, lim := range rs.lims {
+			if n, err = lim.ActiveConnections(context.Background()); err != nil || !ok(n) {
+				break
+			}
+		}
+		if err == nil && ok(n) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond) // polls; a breaker's cooldown and a put-back send no event
+	}
+}
+
 // TestRestartEmptyPutsLeasesBack restarts Redis without its data while a
 // stream is open: renewal puts the lease back, and the stream goes on.
 func TestRestartEmptyPutsLeasesBack(t *testing.T) {

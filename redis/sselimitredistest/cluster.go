@@ -20,7 +20,7 @@ type Cluster struct {
 
 // StartCluster starts three cluster-enabled servers, joins them with
 // redis-cli --cluster create and waits until every node reports the
-// cluster ok and every replica is in sync.
+// cluster ok and every replica has acknowledged a write of its master.
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
 	return startCluster(t, 0)
@@ -62,6 +62,9 @@ func startCluster(t testing.TB, replicas int) *Cluster {
 			repl, err2 := rc.Info(ctx, "replication").Result()
 			synced := !strings.Contains(repl, "role:slave") || strings.Contains(repl, "master_link_status:up")
 			if err == nil && err2 == nil && strings.Contains(info, "cluster_state:ok") && synced {
+				if replicas > 0 && !strings.Contains(repl, "role:slave") {
+					awaitReplicas(t, rc, replicas)
+				}
 				break
 			}
 			time.Sleep(50 * time.Millisecond) // polls; the cluster's state change sends no event
@@ -107,4 +110,22 @@ func (c *Cluster) NodeOf(key string) *Server {
 	}
 	c.t.Fatalf("no node serves slot %d of %q", slot, key)
 	return nil
+}
+
+// awaitReplicas returns once the master rc streams its writes to n
+// replicas. A replica reports its link up once it has loaded the master's
+// snapshot, but the master sends it the writes since only after the
+// replica's first acknowledgement, up to a second later: a write
+// acknowledged in between is lost if the master dies then. A write every
+// replica acknowledges, the flush of a master still empty, proves the
+// stream flows.
+func awaitReplicas(t testing.TB, rc *redis.Client, n int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := rc.FlushAll(ctx).Err(); err != nil {
+		t.Fatalf("FLUSHALL on a new master: %v", err)
+	}
+	if got, err := rc.Wait(ctx, n, 10*time.Second).Result(); err != nil || got != int64(n) {
+		t.Fatalf("WAIT %d: %d replicas acknowledged a write (%v)", n, got, err)
+	}
 }

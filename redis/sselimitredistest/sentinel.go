@@ -49,6 +49,7 @@ func StartSentinel(t testing.TB, n int) *Sentinel {
 		info, err := s.clients[replica].Info(ctx, "replication").Result()
 		return err == nil && strings.Contains(info, "master_link_status:up")
 	})
+	awaitReplicas(t, s.clients[master], 1)
 	m, quorum := SentinelMaster, n/2+1
 	var scs []*redis.SentinelClient
 	for range n {
