@@ -39,9 +39,10 @@ func startCluster(t testing.TB, replicas int) *Cluster {
 	c := &Cluster{t: t}
 	var addrs []string
 	for range 3 * (1 + replicas) {
-		// The cluster bus port is free too, not the default port+10000.
-		s := Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
-			"--cluster-port", strconv.Itoa(freePort(t)), "--repl-diskless-sync-delay", "0")
+		s := newServer(t, []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-node-timeout", "1000", "--repl-diskless-sync-delay", "0"})
+		s.bus = freePort(t) // a free port too, not the default port+10000
+		start(t, s)
 		c.Nodes = append(c.Nodes, s)
 		addrs = append(addrs, s.Addr())
 	}

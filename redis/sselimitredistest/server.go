@@ -19,6 +19,7 @@ import (
 type Server struct {
 	t     testing.TB
 	port  int
+	bus   int // the cluster bus port, or 0 for a server outside a cluster
 	dir   string
 	args  []string
 	conf  string // a config file, first on the command line, or ""
@@ -32,11 +33,15 @@ type Server struct {
 // test if redis-server is missing or does not start.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	return start(t, &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args, ready: "Ready to accept connections"})
+	return start(t, newServer(t, args))
 }
 
-// start starts s, killed when the test ends. Another process may bind the
-// free port s was given before the server does: it then starts on another.
+func newServer(t testing.TB, args []string) *Server {
+	return &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args, ready: "Ready to accept connections"}
+}
+
+// start starts s, killed when the test ends. Another process may bind a
+// free port s was given before the server does: it then starts on others.
 func start(t testing.TB, s *Server) *Server {
 	t.Helper()
 	t.Cleanup(s.Kill)
@@ -49,6 +54,9 @@ func start(t testing.TB, s *Server) *Server {
 			t.Fatal(err)
 		}
 		s.port = freePort(t)
+		if s.bus != 0 {
+			s.bus = freePort(t)
+		}
 	}
 }
 
@@ -90,6 +98,9 @@ func (s *Server) launch() error {
 	}
 	args = append(append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir), s.args...)
+	if s.bus != 0 {
+		args = append(args, "--cluster-port", strconv.Itoa(s.bus))
+	}
 	s.cmd = exec.Command(path, args...)
 	dieWithParent(s.cmd)
 	out, err := s.cmd.StdoutPipe()
