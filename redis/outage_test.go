@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -51,22 +52,36 @@ func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 
 // awaitLeases returns the count of live leases once every replica's
 // limiter reaches Redis again after a fault and counts a number ok
-// accepts. Until its breaker closes, a limiter refuses admissions and
-// defers its releases.
+// accepts; it fails the test after sselimittest.WaitLimit. Until its
+// breaker closes, a limiter refuses admissions and defers its releases.
 func awaitLeases(t *testing.T, rs *replicaSet, ok func(n int64) bool) int64 {
 	t.Helper()
+	deadline := time.Now().Add(sselimittest.WaitLimit)
 	for {
-		n, err := int64(0), error(nil)
-		for _, lim := range rs.lims {
-			if n, err = lim.ActiveConnections(context.Background()); err != nil || !ok(n) {
-				break
-			}
-		}
-		if err == nil && ok(n) {
+		n, err := countEverywhere(rs, ok)
+		if err == nil {
 			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", sselimittest.WaitLimit, err)
 		}
 		time.Sleep(20 * time.Millisecond) // polls; a breaker's cooldown and a put-back send no event
 	}
+}
+
+// countEverywhere returns the count of live leases if every replica's
+// limiter counts a number ok accepts, or else what the first one that
+// does not says.
+func countEverywhere(rs *replicaSet, ok func(n int64) bool) (n int64, err error) {
+	for i, lim := range rs.lims {
+		if n, err = lim.ActiveConnections(context.Background()); err != nil {
+			return 0, fmt.Errorf("replica %d counts the leases: %w", i, err)
+		}
+		if !ok(n) {
+			return 0, fmt.Errorf("replica %d counts %d leases, not the count awaited", i, n)
+		}
+	}
+	return n, nil
 }
 
 // TestRestartEmptyPutsLeasesBack restarts Redis without its data while a
