@@ -20,12 +20,18 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // is reached.
 //
 // It never admits past a cap, not even for an instant under contention: a
-// slot is counted only once both caps have room for it, and nothing is
-// counted and then taken back, so the counts it reports never go above the
-// caps the slots were admitted under. A refusal changes nothing and, unless
-// it races with an admission of a user whose entry shares its table shard,
-// writes no memory shared with other goroutines, so a flood of refused
-// requests does not slow down the admitted ones.
+// slot is counted only once its caps have room for it, so the counts it
+// reports never go above the caps the slots were admitted under. A refusal
+// changes nothing and, unless it races with an admission of a user whose
+// entry shares its table shard, writes no memory shared with other
+// goroutines, so a flood of refused requests does not slow down the
+// admitted ones.
+//
+// A user whom admissions on several CPUs contend for, while far below its
+// cap, has its count spread over per-CPU stripes, so that those admissions
+// run side by side as those of different users do; near the cap, or once
+// the slots the user held before are released, the count is gathered
+// again. A refusal of such a user may write the user's entry and stripes.
 //
 // The limiter keeps state only for users holding a slot, their key among
 // it (the string it was given, not a copy: like any Go string it must not
@@ -35,15 +41,18 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // The limiter only counts. Ending streams, on shutdown or otherwise, is the
 // caller's part: see Gate.
 //
-// A cap <= 0 disables that cap; the counts are tracked all the same.
+// A cap <= 0 disables that cap; the counts are tracked all the same. A
+// user's count stops at 2^29 whatever the caps.
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
 	slots      globalSlots
-	tickets    sync.Pool    // of *ticket
-	maxTotal   int64        // <= 0: no global cap
-	maxPerUser int64        // <= 0: no per-user cap
-	seed       maphash.Seed // of user keys
-	addrSeed   maphash.Seed // of address keys, hashed without their prefix (keyHash)
+	tickets    sync.Pool                              // of *ticket
+	maxTotal   int64                                  // <= 0: no global cap
+	maxPerUser int64                                  // <= 0: no per-user cap
+	spreadAll  bool                                   // spread every contended user, however near its cap (tests)
+	spreads    [maxSpreads]atomic.Pointer[userSpread] // the open spreads (see userSpread)
+	seed       maphash.Seed                           // of user keys
+	addrSeed   maphash.Seed                           // of address keys, hashed without their prefix (keyHash)
 	_          [32]byte
 	shards     [shardCount]shard // the users holding slots, by key hash
 }
@@ -120,7 +129,7 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 		}
 	}
 	t := l.tickets.Get().(*ticket)
-	e, err = l.admit(sh, h, userID, e, maxPerUser, t.stripe)
+	e, err = l.admit(sh, h, userID, e, maxPerUser, t)
 	if err != nil {
 		l.tickets.Put(t)
 		return nil, err
@@ -129,10 +138,22 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 }
 
 // refusal is the error of an admission whose user has the entry e (nil:
-// none) that a cap refuses for sure, or nil. It does atomic loads only.
+// none) that a cap refuses for sure, or nil. It does atomic loads only. A
+// user whose count is spread has it known exactly only by an admission: it
+// is refused here only at the global cap, while what the user's entry has
+// counted or reserved is below the user's cap.
 func (l *SSELimiter) refusal(e *userEntry, maxPerUser int64) error {
-	if e != nil && maxPerUser > 0 && e.count() >= maxPerUser {
-		return ErrTooManyConnectionsForUser
+	if e != nil && maxPerUser > 0 {
+		s := e.state.Load()
+		if spreadID(s) != 0 {
+			if ownCount(s)+reservedCount(s) < maxPerUser && l.slots.full() {
+				return ErrTooManyConnections
+			}
+			return nil
+		}
+		if ownCount(s) >= maxPerUser {
+			return ErrTooManyConnectionsForUser
+		}
 	}
 	if l.slots.full() {
 		return ErrTooManyConnections
@@ -165,7 +186,7 @@ func (l *SSELimiter) ActiveConnections() int64 {
 func (l *SSELimiter) ActiveForUser(userID string) int64 {
 	h := l.keyHash("", userID)
 	if e := l.shard(h).find(h, "", userID); e != nil {
-		return e.count()
+		return min(l.count(e), l.slots.max)
 	}
 	return 0
 }

@@ -5,7 +5,8 @@ import "testing"
 // decodeOps turns fuzz input into caps and operations: data[0] gives the
 // global cap (-1..5), data[1] the per-user cap (-1..3), and each further byte
 // one operation: its top two bits the kind (acquire twice as often as the
-// others), its low bits the user or handle.
+// others), its low bits the user or handle (for an acquire, bits 0-2 the
+// user and bits 3-5 the cap in modelCaps).
 func decodeOps(data []byte) (maxTotal, maxPerUser int, ops []op) {
 	if len(data) < 2 {
 		return 0, 0, nil
@@ -14,7 +15,7 @@ func decodeOps(data []byte) (maxTotal, maxPerUser int, ops []op) {
 	for _, b := range data[2:] {
 		switch b >> 6 {
 		case 0, 1:
-			ops = append(ops, op{opAcquire, int(b & 7)})
+			ops = append(ops, op{opAcquire, int(b & 63)})
 		case 2:
 			ops = append(ops, op{opRelease, int(b & 63)})
 		case 3:

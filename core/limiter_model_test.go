@@ -14,8 +14,16 @@ type model struct {
 	users                map[string]int // only users holding slots
 }
 
-func (m *model) acquire(user string) error {
-	if m.maxPerUser > 0 && m.users[user] >= m.maxPerUser {
+// acquire admits user under a per-user cap of maxPerUser as AcquireCap
+// takes it: 0 the model's own, < 0 none.
+func (m *model) acquire(user string, maxPerUser int) error {
+	switch {
+	case maxPerUser == 0:
+		maxPerUser = m.maxPerUser
+	case maxPerUser < 0:
+		maxPerUser = 0
+	}
+	if maxPerUser > 0 && m.users[user] >= maxPerUser {
 		return ErrTooManyConnectionsForUser
 	}
 	if m.maxTotal > 0 && m.total >= m.maxTotal {
@@ -36,7 +44,7 @@ func (m *model) release(user string) {
 type opKind int
 
 const (
-	opAcquire opKind = iota // acquire a slot for users[arg]
+	opAcquire opKind = iota // acquire a slot for modelUsers[arg], under modelCaps[arg/len(modelUsers)]
 	opRelease               // call the release function of handle arg
 	opQuery                 // read the counts of users[arg]
 )
@@ -53,13 +61,27 @@ func (o op) String() string {
 // modelUsers are the users the operations name; "" is a user like the others.
 var modelUsers = []string{"", "a", "b", "c", "d", "e", "f", "g"}
 
+// modelCaps are the per-user caps admissions pass to AcquireCap: the
+// limiter's own, 2, and none.
+var modelCaps = []int{0, 2, NoUserCap}
+
 // checkModel applies ops to an SSELimiter and to the model, and compares
 // them after every step: the errors, every user's count, the total and the
 // number of entries kept. A release names a handle, one per admission so
 // far, taken modulo their number; releasing a handle twice is allowed.
+//
+// It runs the ops twice: on a limiter as it comes, and on one that spreads
+// the count of every user it admits again, whatever the cap.
 func checkModel(t *testing.T, maxTotal, maxPerUser int, ops []op) {
 	t.Helper()
+	checkModelOn(t, "", NewSSELimiter(maxTotal, maxPerUser), maxTotal, maxPerUser, ops)
 	l := NewSSELimiter(maxTotal, maxPerUser)
+	l.spreadAll = true
+	checkModelOn(t, "spread: ", l, maxTotal, maxPerUser, ops)
+}
+
+func checkModelOn(t *testing.T, mode string, l *SSELimiter, maxTotal, maxPerUser int, ops []op) {
+	t.Helper()
 	m := &model{maxTotal: maxTotal, maxPerUser: maxPerUser, users: map[string]int{}}
 	type handle struct {
 		user     string
@@ -71,9 +93,10 @@ func checkModel(t *testing.T, maxTotal, maxPerUser int, ops []op) {
 		switch o.kind {
 		case opAcquire:
 			u := modelUsers[o.arg%len(modelUsers)]
-			release, err := l.Acquire(u)
-			if want := m.acquire(u); err != want {
-				t.Fatalf("step %d %v: Acquire(%q) error = %v, want %v", i, o, u, err, want)
+			c := modelCaps[o.arg/len(modelUsers)%len(modelCaps)]
+			release, err := l.AcquireCap(u, c)
+			if want := m.acquire(u, c); err != want {
+				t.Fatalf("%sstep %d %v: AcquireCap(%q, %d) error = %v, want %v", mode, i, o, u, c, err, want)
 			}
 			if err == nil {
 				handles = append(handles, &handle{user: u, release: release})
@@ -91,19 +114,19 @@ func checkModel(t *testing.T, maxTotal, maxPerUser int, ops []op) {
 		case opQuery:
 			u := modelUsers[o.arg%len(modelUsers)]
 			if got, want := l.ActiveForUser(u), int64(m.users[u]); got != want {
-				t.Fatalf("step %d %v: ActiveForUser(%q) = %d, want %d", i, o, u, got, want)
+				t.Fatalf("%sstep %d %v: ActiveForUser(%q) = %d, want %d", mode, i, o, u, got, want)
 			}
 		}
 		if got, want := l.ActiveConnections(), int64(m.total); got != want {
-			t.Fatalf("step %d %v: ActiveConnections() = %d, want %d", i, o, got, want)
+			t.Fatalf("%sstep %d %v: ActiveConnections() = %d, want %d", mode, i, o, got, want)
 		}
 		for _, u := range modelUsers {
 			if got, want := l.ActiveForUser(u), int64(m.users[u]); got != want {
-				t.Fatalf("step %d %v: ActiveForUser(%q) = %d, want %d", i, o, u, got, want)
+				t.Fatalf("%sstep %d %v: ActiveForUser(%q) = %d, want %d", mode, i, o, u, got, want)
 			}
 		}
 		if got, want := userEntries(l), len(m.users); got != want {
-			t.Fatalf("step %d %v: user entries = %d, want %d", i, o, got, want)
+			t.Fatalf("%sstep %d %v: user entries = %d, want %d", mode, i, o, got, want)
 		}
 	}
 }
@@ -117,6 +140,9 @@ func randomOps(rng *rand.Rand, n int) []op {
 		switch r := rng.IntN(10); {
 		case r < 5:
 			ops[i] = op{opAcquire, rng.IntN(users)}
+			if rng.IntN(4) == 0 { // a cap of the admission's own
+				ops[i].arg += len(modelUsers) * (1 + rng.IntN(len(modelCaps)-1))
+			}
 		case r < 9:
 			ops[i] = op{opRelease, rng.IntN(1 << 16)}
 		default:

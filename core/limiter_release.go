@@ -16,7 +16,9 @@ type ticket struct {
 	l      *SSELimiter
 	e      *userEntry
 	stripe *atomic.Int64 // of the global count
-	_      [32]byte      // tickets in use on different CPUs keep off each other's cache lines
+	idx    uint32        // stripe's index, and that of the user's spread the ticket takes from
+	spread *userSpread   // the spread the slot was taken from, or nil
+	_      [20]byte      // tickets in use on different CPUs keep off each other's cache lines
 }
 
 var ticketStripes atomic.Uint32
@@ -24,7 +26,8 @@ var ticketStripes atomic.Uint32
 // newTicket returns a ticket of l: each limiter pools its own, so that a
 // ticket's limiter is set once.
 func (l *SSELimiter) newTicket() any {
-	return &ticket{l: l, stripe: &l.slots.stripe[ticketStripes.Add(1)%stripeCount].n}
+	i := ticketStripes.Add(1) % stripeCount
+	return &ticket{l: l, stripe: &l.slots.stripe[i].n, idx: i}
 }
 
 // handOut returns the release function of a slot of e, already counted
@@ -41,7 +44,7 @@ func (t *ticket) release(held uint64) {
 	}
 	// A pooled ticket may keep a retired entry alive until its reuse, or
 	// the pool's next collection: not worth a write to clear.
-	l, e, stripe := t.l, t.e, t.stripe
+	l, e, sp, idx, stripe := t.l, t.e, t.spread, t.idx, t.stripe
 	l.tickets.Put(t)
-	l.releaseSlot(e, stripe)
+	l.releaseSlot(e, sp, idx, stripe)
 }

@@ -18,15 +18,16 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Fatalf("entry after the last release: state %#x, want dead", old.state.Load())
 	}
 	h := l.keyHash("", "a")
-	e, err := l.admit(l.shard(h), h, "a", old, 1, &l.slots.stripe[0].n)
-	if err != nil || e == old || e.count() != 1 {
-		t.Fatalf("admit on a retired entry = (fresh: %t, count %d, error %v), want a fresh entry holding 1", e != old, e.count(), err)
+	tk := l.newTicket().(*ticket)
+	e, err := l.admit(l.shard(h), h, "a", old, 1, tk)
+	if err != nil || e == old || l.count(e) != 1 {
+		t.Fatalf("admit on a retired entry = (fresh: %t, count %d, error %v), want a fresh entry holding 1", e != old, l.count(e), err)
 	}
 	if got := entryOf(l, "a"); got != e {
 		t.Errorf("the table holds %p for the user, want the fresh entry %p", got, e)
 	}
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
-	l.releaseSlot(e, &l.slots.stripe[0].n)
+	l.releaseSlot(e, tk.spread, tk.idx, tk.stripe)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -40,16 +41,17 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	if s != entryFirstGone {
 		t.Fatalf("state after the last decrement = %#x, want %#x", s, entryFirstGone)
 	}
-	if err := l.countOn(l.shard(e.hash), e, 1, &l.slots.stripe[0].n); err != nil { // the admission overtakes it
+	tk := l.newTicket().(*ticket)
+	if err := l.countOn(l.shard(e.hash), e, 1, tk); err != nil { // the admission overtakes it
 		t.Fatalf("countOn = %v, want nil", err)
 	}
-	l.retire(e, s) // the release goes on
-	l.slots.give(&l.slots.stripe[0].n)
+	l.settle(e) // the release goes on
+	l.slots.give(&l.shard(e.hash).stock)
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
 		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)
 	}
-	l.releaseSlot(e, &l.slots.stripe[0].n)
+	l.releaseSlot(e, tk.spread, tk.idx, tk.stripe)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -70,9 +72,7 @@ func TestRefusedAdmissionRetiresEntry(t *testing.T) {
 	if got := userEntries(l); got != 1 {
 		t.Fatalf("user entries while the admission holds the lock = %d, want 1", got)
 	}
-	if s := e.state.Add(-entryLocked); s&^entryFirstGone == 0 { // the admission gives up, as countLocked does
-		l.retire(e, s)
-	}
+	l.unlock(e) // the admission gives up, as countLocked does
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 	if s := e.state.Load(); s != entryDead|entryFirstGone {
 		t.Errorf("entry state = %#x, want %#x (dead)", s, entryDead|entryFirstGone)

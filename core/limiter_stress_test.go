@@ -36,14 +36,32 @@ func TestStressCapsHold(t *testing.T) {
 		iters = 3000
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stress(t, tt.maxTotal, tt.maxPerUser, tt.users, iters, tt.userRefusals)
-		})
+		for _, spread := range []bool{false, true} {
+			name := tt.name
+			if spread {
+				name += ", every user spread"
+			}
+			t.Run(name, func(t *testing.T) {
+				l := NewSSELimiter(tt.maxTotal, tt.maxPerUser)
+				l.spreadAll = spread
+				stress(t, l, tt.maxTotal, tt.maxPerUser, tt.users, iters, tt.userRefusals)
+			})
+		}
 	}
 }
 
-func stress(t *testing.T, maxTotal, maxPerUser, nUsers, iters int, userRefusals bool) {
-	l := NewSSELimiter(maxTotal, maxPerUser)
+// TestStressHotUser runs many goroutines on one user whose cap is far, so
+// that the limiter spreads the user's count as it would in production.
+func TestStressHotUser(t *testing.T) {
+	iters := 20000
+	if limiterRace {
+		iters = 3000
+	}
+	l := NewSSELimiter(0, 1000)
+	stress(t, l, 0, 1000, 1, iters, false)
+}
+
+func stress(t *testing.T, l *SSELimiter, maxTotal, maxPerUser, nUsers, iters int, userRefusals bool) {
 	users := make([]string, nUsers)
 	for i := range users {
 		users[i] = "user" + strconv.Itoa(i)
