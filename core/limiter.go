@@ -42,7 +42,7 @@ var ErrTooManyConnectionsForUser = errors.New("too many SSE connections for user
 // caller's part: see Gate.
 //
 // A cap <= 0 disables that cap; the counts are tracked all the same. A
-// user's count stops at 2^29 whatever the caps.
+// user's count stops at 2^25 (33,554,432) whatever the caps.
 // An SSELimiter is safe for concurrent use and must not be copied.
 type SSELimiter struct {
 	slots      globalSlots

@@ -172,3 +172,18 @@ func TestUserNearCapIsNotSpread(t *testing.T) {
 	first()
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
+
+// A user's count stops where the entry's state can hold no more, whatever
+// the caps.
+func TestUserCountStops(t *testing.T) {
+	l := NewSSELimiter(0, 0)
+	release := mustAcquire(t, l, "a")
+	e := entryOf(l, "a")
+	e.state.Add((maxUserCount - 1) * countOne) // as if the user held them all
+	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
+		t.Errorf("Acquire(a) holding %d error = %v, want %v", maxUserCount, err, ErrTooManyConnectionsForUser)
+	}
+	e.state.Add(-(maxUserCount - 1) * countOne)
+	release()
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
