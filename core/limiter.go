@@ -63,7 +63,7 @@ func NewSSELimiter(maxTotal, maxPerUser int) *SSELimiter {
 	l := &SSELimiter{maxTotal: int64(maxTotal), maxPerUser: int64(maxPerUser), seed: maphash.MakeSeed(), addrSeed: maphash.MakeSeed()}
 	stocks := make([]*atomic.Int64, len(l.shards))
 	for i := range l.shards {
-		stocks[i] = &l.shards[i].stock
+		stocks[i] = &l.shards[i].word
 	}
 	l.slots.init(l.maxTotal, stocks...)
 	l.tickets.New = l.newTicket
@@ -121,7 +121,7 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 		// A user holding nothing, the usual case: the entry inserted with
 		// the slot is the ticket of its release.
 		var counted bool
-		if e, counted, err = sh.insert(l, h, userID, &sh.stock, false); err != nil {
+		if e, counted, err = sh.insert(l, h, userID, &sh.word, false); err != nil {
 			return nil, err
 		}
 		if counted {

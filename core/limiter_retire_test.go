@@ -46,7 +46,7 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 		t.Fatalf("countOn = %v, want nil", err)
 	}
 	l.settle(e) // the release goes on
-	l.slots.give(&l.shard(e.hash).stock)
+	l.slots.give(&l.shard(e.hash).word)
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
 		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)

@@ -10,23 +10,24 @@ func (l *SSELimiter) firstRelease(e *userEntry) func() {
 // admission without a ticket. The entry is never reused, so its first-slot
 // bit makes every call after the first do nothing.
 func (l *SSELimiter) releaseFirst(e *userEntry) {
+	sh := l.shard(e.hash)
 	if e.state.CompareAndSwap(countOne, entryDead|entryFirstGone) {
-		l.shard(e.hash).remove(e) // the usual case: the user's only slot
-	} else {
-		for {
-			s := e.state.Load()
-			if s&entryFirstGone != 0 {
-				return // released already
+		sh.removeGiving(e, &l.slots) // the usual case: the user's only slot
+		return
+	}
+	for {
+		s := e.state.Load()
+		if s&entryFirstGone != 0 {
+			return // released already
+		}
+		if n := s - countOne | entryFirstGone; e.state.CompareAndSwap(s, n) {
+			if ownCount(n) == 0 {
+				l.settle(e)
 			}
-			if n := s - countOne | entryFirstGone; e.state.CompareAndSwap(s, n) {
-				if ownCount(n) == 0 {
-					l.settle(e)
-				}
-				break
-			}
+			break
 		}
 	}
-	l.slots.give(&l.shard(e.hash).stock)
+	l.slots.give(&sh.word)
 }
 
 // settle retires e if the user holds nothing: no slot of its own, no batch

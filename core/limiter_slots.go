@@ -21,6 +21,11 @@ import (
 // counts on free alone, one slot at a time, so a refusal at the cap is
 // exact and reads only free and closed. The stripes open again once free
 // has many slots.
+//
+// A stripe's word holds its free slots shifted left by one, above a lock
+// bit that only a shard's stripe uses: it is the shard's lock (see
+// shard.lock), so that an insertion locks the shard and takes its slot in
+// one operation, and a removal gives its slot back as it unlocks.
 type globalSlots struct {
 	free   atomic.Int64 // slots in no stripe: the cap, less those taken or held by stripes
 	_      [56]byte     // free is written often; keep what admissions only read off its cache line
@@ -33,7 +38,7 @@ type globalSlots struct {
 }
 
 type slotStripe struct {
-	n atomic.Int64 // free slots held here, or stripeClosed
+	n atomic.Int64 // free slots held here, or stripeClosed, times stripeUnit
 	_ [56]byte     // stripes are written by different CPUs: one cache line each
 }
 
@@ -42,6 +47,7 @@ const (
 	stripeBatch  = 4                                                 // slots a stripe takes from free, or gives back, at once
 	stripeKeep   = 2 * stripeBatch                                   // the most a stripe holds
 	stripeClosed = -1                                                // a stripe's count while the stripes are closed
+	stripeUnit   = 2                                                 // one slot in a stripe's word, above its lock bit
 	refillAt     = (stripeCount+shardCount)*stripeKeep + stripeBatch // free needed for a stripe to take a batch
 	openAt       = 4 * refillAt                                      // free needed to open the stripes again
 	noGlobalCap  = math.MaxInt64 / 2                                 // max of a limiter without a global cap
@@ -71,9 +77,10 @@ func (g *globalSlots) full() bool {
 // take takes a slot through the stripe st, unless the cap is reached.
 func (g *globalSlots) take(st *atomic.Int64) bool {
 	for {
-		n := st.Load()
+		v := st.Load()
+		n := v >> 1
 		if n > 0 {
-			if st.CompareAndSwap(n, n-1) {
+			if st.CompareAndSwap(v, v-stripeUnit) {
 				return true
 			}
 			continue
@@ -81,7 +88,7 @@ func (g *globalSlots) take(st *atomic.Int64) bool {
 		if n == 0 {
 			if f := g.free.Load(); f >= refillAt {
 				if g.free.CompareAndSwap(f, f-stripeBatch) {
-					if st.CompareAndSwap(0, stripeBatch-1) {
+					if st.CompareAndSwap(v, v+(stripeBatch-1)*stripeUnit) {
 						return true
 					}
 					g.free.Add(stripeBatch) // the stripe changed meanwhile
@@ -114,21 +121,26 @@ func (g *globalSlots) takeFree() bool {
 // give gives a slot back through the stripe st.
 func (g *globalSlots) give(st *atomic.Int64) {
 	for {
-		n := st.Load()
-		switch {
+		v := st.Load()
+		switch n := v >> 1; {
 		case n == stripeClosed:
-			if g.free.Add(1) >= openAt && g.closed.Load() {
-				g.open()
-			}
+			g.giveFree()
 			return
 		case n < stripeKeep:
-			if st.CompareAndSwap(n, n+1) {
+			if st.CompareAndSwap(v, v+stripeUnit) {
 				return
 			}
-		case st.CompareAndSwap(n, n+1-stripeBatch):
+		case st.CompareAndSwap(v, v+(1-stripeBatch)*stripeUnit):
 			g.free.Add(stripeBatch)
 			return
 		}
+	}
+}
+
+// giveFree gives a slot back to free, the stripes being closed.
+func (g *globalSlots) giveFree() {
+	if g.free.Add(1) >= openAt && g.closed.Load() {
+		g.open()
 	}
 }
 
@@ -141,8 +153,14 @@ func (g *globalSlots) close() bool {
 		return false
 	}
 	for _, st := range g.all {
-		if n := st.Swap(stripeClosed); n > 0 {
-			g.free.Add(n)
+		for {
+			v := st.Load()
+			if st.CompareAndSwap(v, stripeClosed*stripeUnit|v&1) {
+				if n := v >> 1; n > 0 {
+					g.free.Add(n)
+				}
+				break
+			}
 		}
 	}
 	g.closed.Store(true)
@@ -158,7 +176,11 @@ func (g *globalSlots) open() {
 	}
 	g.closed.Store(false)
 	for _, st := range g.all {
-		st.Store(0)
+		for {
+			if v := st.Load(); st.CompareAndSwap(v, v&1) {
+				break
+			}
+		}
 	}
 }
 
@@ -167,7 +189,7 @@ func (g *globalSlots) open() {
 func (g *globalSlots) taken() int64 {
 	n := g.max - g.free.Load()
 	for _, st := range g.all {
-		if s := st.Load(); s > 0 {
+		if s := st.Load() >> 1; s > 0 {
 			n -= s
 		}
 	}

@@ -9,7 +9,7 @@ import (
 // bits of their key's hash. Each shard is an open-addressing hash table
 // (linear probing) that admissions and queries read without a lock, and
 // that only the insertion of a user's first slot and the removal of a user
-// whose count fell to 0 write, under the shard's mutex.
+// whose count fell to 0 write, under the shard's lock.
 const (
 	shardBits  = 6
 	shardCount = 1 << shardBits
@@ -17,11 +17,11 @@ const (
 )
 
 type shard struct {
-	mu    sync.Mutex
-	stock atomic.Int64          // the shard's stripe of the global count, on mu's cache line
-	tab   atomic.Pointer[table] // replaced under mu; nil until the first user
-	live  int                   // entries in tab, under mu
-	used  int                   // slots of tab not nil: entries and tombstones, under mu
+	word atomic.Int64          // the shard's stripe of the global count, and its lock bit (see lock)
+	turn sync.Mutex            // taken by those waiting for the lock bit, one at a time
+	tab  atomic.Pointer[table] // replaced under the lock; nil until the first user
+	live int                   // entries in tab, under the lock
+	used int                   // slots of tab not nil: entries and tombstones, under the lock
 	// Admissions that lost the race for an entry's lock bit take turns on
 	// queue; queued counts those waiting for it or holding it.
 	queued atomic.Int32
@@ -60,10 +60,30 @@ func (sh *shard) find(h uint64, prefix, name string) *userEntry {
 // reports the global cap; byTicket tells who holds that slot (see
 // entryFirstGone). A dead entry of key gives its place to the fresh one, so
 // a table never holds two entries of a key.
+//
+// A slot taken through the shard's own stripe is taken with the lock when
+// the stripe has one: given back, in the rare race where the key's entry
+// was inserted meanwhile, as the lock is released.
 func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe *atomic.Int64, byTicket bool) (e *userEntry, counted bool, err error) {
 	fresh := newUserEntry(h, key, byTicket) // outside the lock; wasted only in a race or a refusal
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	taken := false
+	if stripe == &sh.word {
+		taken = sh.lockTaking()
+	} else {
+		sh.lock()
+	}
+	e, counted, err = sh.insertLocked(l, h, key, stripe, fresh, taken)
+	if taken && !counted {
+		sh.unlockGiving(&l.slots)
+	} else {
+		sh.unlock()
+	}
+	return e, counted, err
+}
+
+// insertLocked is insert under the shard's lock, a global slot already
+// taken if taken.
+func (sh *shard) insertLocked(l *SSELimiter, h uint64, key string, stripe *atomic.Int64, fresh *userEntry, taken bool) (e *userEntry, counted bool, err error) {
 	t := sh.tab.Load()
 	if t == nil {
 		t = newTable(minSlots)
@@ -90,7 +110,7 @@ func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe *atomic.Int6
 			break
 		}
 	}
-	if !l.slots.take(stripe) {
+	if !taken && !l.slots.take(stripe) {
 		return nil, false, ErrTooManyConnections
 	}
 	e = fresh
@@ -110,8 +130,20 @@ func (sh *shard) insert(l *SSELimiter, h uint64, key string, stripe *atomic.Int6
 // remove takes e, which is dead, out of the table, unless a fresh entry or
 // a rebuild has already taken its place.
 func (sh *shard) remove(e *userEntry) {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	sh.lock()
+	sh.removeLocked(e)
+	sh.unlock()
+}
+
+// removeGiving is remove, giving back a global slot to the shard's stripe
+// as it releases the lock.
+func (sh *shard) removeGiving(e *userEntry, g *globalSlots) {
+	sh.lock()
+	sh.removeLocked(e)
+	sh.unlockGiving(g)
+}
+
+func (sh *shard) removeLocked(e *userEntry) {
 	t := sh.tab.Load()
 	mask := uint64(len(t.slots) - 1)
 	i := e.hash & mask

@@ -12,7 +12,7 @@ func userEntries(l *SSELimiter) int {
 	n := 0
 	for i := range l.shards {
 		sh := &l.shards[i]
-		sh.mu.Lock()
+		sh.lock()
 		if t := sh.tab.Load(); t != nil {
 			for j := range t.slots {
 				if e := t.slots[j].Load(); e != nil && e != tombstone {
@@ -20,7 +20,7 @@ func userEntries(l *SSELimiter) int {
 				}
 			}
 		}
-		sh.mu.Unlock()
+		sh.unlock()
 	}
 	return n
 }
