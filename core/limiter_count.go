@@ -136,8 +136,8 @@ func (l *SSELimiter) countLocked(e *userEntry, maxPerUser int64, stripe *atomic.
 	}
 	add := int64(countOne - entryLocked)
 	if contended {
-		if s := e.state.Load(); spreadID(s) == 0 && (l.spreadAll || ownCount(s)+reservedCount(s)+1+spreadRoom <= c) {
-			add += l.openSpread(e, maxPerUser)
+		if s := e.state.Load(); spreadID(s) == 0 {
+			add += l.openSpread(e, maxPerUser, ownCount(s)+reservedCount(s)+1)
 		}
 	}
 	e.state.Add(add) // the count is at least 1: nothing to settle

@@ -99,8 +99,23 @@ func (g *globalSlots) take(st *atomic.Int64) bool {
 		if g.takeFree() {
 			return true
 		}
-		if !g.close() {
-			return false // closed already: free held every free slot
+		return g.takeAtCap()
+	}
+}
+
+// takeAtCap is take once free had no slot for it: it closes the stripes,
+// moving their slots into free, and takes from free. Closed by another
+// goroutine meanwhile, or already, they hold no slot either: free holds
+// every free slot, so a refusal is exact, unless the stripes opened again
+// meanwhile, which it then tries once more.
+func (g *globalSlots) takeAtCap() bool {
+	for {
+		g.close()
+		if g.takeFree() {
+			return true
+		}
+		if g.closed.Load() {
+			return false
 		}
 	}
 }

@@ -104,3 +104,29 @@ func TestStressLargeGlobalCap(t *testing.T) {
 	}
 	checkCounts(t, l, 0, nil)
 }
+
+// A take that found free empty, while another goroutine closed the stripes
+// and moved their slots into free before it could, takes one of those.
+func TestTakeAfterStripesClosedByAnother(t *testing.T) {
+	var g globalSlots
+	g.init(10000) // a cap large enough to open the stripes
+	g.free.Store(0)
+	for _, st := range g.all {
+		st.Store(0)
+	}
+	g.stripe[1].n.Store(8 * stripeUnit) // the only free slots, in another stripe
+	// The other goroutine's close, between this take's look at free and
+	// its own attempt to close:
+	if !g.close() {
+		t.Fatal("close of open stripes = false, want true")
+	}
+	if got := g.free.Load(); got != 8 {
+		t.Fatalf("free after the close = %d, want 8", got)
+	}
+	if !g.takeAtCap() {
+		t.Errorf("take at the cap refused with %d slots free", g.free.Load())
+	}
+	if got, want := g.taken(), int64(10000-7); got != want {
+		t.Errorf("taken() = %d, want %d", got, want)
+	}
+}

@@ -70,14 +70,23 @@ func (l *SSELimiter) spreadOf(e *userEntry, s int64) *userSpread {
 	return nil
 }
 
-// openSpread opens a spread for e, whose lock the caller holds, for an
-// admission under the cap maxPerUser (<= 0: none), and returns what to add
-// to e's state to record it: 0 if every place for a spread is taken. The
-// spread keeps within the limiter's own cap if that is lower, so that
-// admissions under it can take slots from the stripes too.
-func (l *SSELimiter) openSpread(e *userEntry, maxPerUser int64) int64 {
+// openSpread opens a spread for e, whose lock the caller holds and which
+// counts n slots, own and reserved, for an admission under the cap
+// maxPerUser (<= 0: none), and returns what to add to e's state to record
+// it: 0 if e is not far enough below the spread's cap, or every place for
+// a spread is taken. The spread keeps within the limiter's own cap if that
+// is lower, so that admissions under it can take slots from the stripes
+// too.
+func (l *SSELimiter) openSpread(e *userEntry, maxPerUser, n int64) int64 {
 	if l.maxPerUser > 0 && (maxPerUser <= 0 || l.maxPerUser < maxPerUser) {
 		maxPerUser = l.maxPerUser
+	}
+	limit := int64(maxUserCount)
+	if maxPerUser > 0 && maxPerUser < limit {
+		limit = maxPerUser
+	}
+	if !l.spreadAll && n+spreadRoom > limit {
+		return 0
 	}
 	for i := range l.spreads {
 		if l.spreads[i].Load() == nil {

@@ -187,3 +187,29 @@ func TestUserCountStops(t *testing.T) {
 	release()
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
+
+// A contended user whose count is already past the limiter's own cap,
+// admitted under a higher cap of its own, is not spread: a spread keeps
+// within the limiter's cap, and could reserve nothing.
+func TestUserPastLimiterCapIsNotSpread(t *testing.T) {
+	l := NewSSELimiter(0, 5)
+	var releases []func()
+	for range 6 {
+		r, err := l.AcquireCap("a", 10000)
+		if err != nil {
+			t.Fatalf("AcquireCap(a, 10000) error = %v, want nil", err)
+		}
+		releases = append(releases, r)
+	}
+	r, err := contend(t, l, "a", 10000)
+	if err != nil {
+		t.Fatalf("contended AcquireCap(a, 10000) error = %v, want nil", err)
+	}
+	if s := entryOf(l, "a").state.Load(); spreadID(s) != 0 {
+		t.Error("a user holding more than the limiter's cap of 5 is spread")
+	}
+	for _, r := range append(releases, r) {
+		r()
+	}
+	checkCounts(t, l, 0, map[string]int64{"a": 0})
+}
