@@ -37,11 +37,10 @@ var errRetired = errors.New("sselimit: entry retired")
 // A user whose count is spread (see userSpread) has the slot claimed from
 // t's stripe (tickets are pooled per CPU), then the global slot taken, then
 // the claimed slot counted: nothing is counted and then taken back.
-// Otherwise the user's count
-// grows only under the entry's lock bit, so acquirers check and count one
-// at a time; releases drop it without the lock, which can only make a
-// check stricter than need be, never looser. There the global slot is won
-// before the user's count grows: nothing is added and then taken back.
+// Otherwise the user's count grows only under the entry's lock bit, so
+// acquirers check and count one at a time; releases drop it without the
+// lock, which can only make a check stricter than need be, never looser.
+// There the global slot is won before the user's count grows.
 //
 // An admission that loses the race for the lock bit, or finds admissions
 // of the shard queued already, takes its turn on the shard's queue rather
@@ -99,13 +98,10 @@ func (l *SSELimiter) countQueued(sh *shard, e *userEntry, maxPerUser int64, t *t
 // no lock to decide: errRetired, or the user's cap is full; else nil. The
 // user's own slots are part of its count, so a cap they fill is full.
 func settled(s, maxPerUser int64) error {
-	if maxPerUser <= 0 || maxPerUser > maxUserCount {
-		maxPerUser = maxUserCount
-	}
 	switch {
 	case s&entryDead != 0:
 		return errRetired
-	case ownCount(s) >= maxPerUser:
+	case ownCount(s) >= userLimit(maxPerUser):
 		return ErrTooManyConnectionsForUser
 	}
 	return nil
@@ -117,12 +113,9 @@ func settled(s, maxPerUser int64) error {
 // folds the spread first to decide on the exact count. A contended
 // admission leaves the user's count spread if its cap is far.
 func (l *SSELimiter) countLocked(e *userEntry, maxPerUser int64, stripe *atomic.Int64, contended bool) error {
-	c := maxPerUser
-	if c <= 0 || c > maxUserCount {
-		c = maxUserCount
-	}
+	c := userLimit(maxPerUser)
 	if s := e.state.Load(); spreadID(s) != 0 {
-		if sp := l.spreadOf(e, s); ownCount(s)+reservedCount(s) >= min(c, sp.capOr(maxUserCount)) {
+		if sp := l.spreadOf(e, s); ownCount(s)+reservedCount(s) >= min(c, userLimit(sp.cap)) {
 			l.fold(e, sp)
 			if ownCount(e.state.Load()) >= c {
 				l.unlock(e)

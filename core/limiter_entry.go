@@ -3,9 +3,8 @@ package sselimit
 import "sync/atomic"
 
 // A userEntry is one user's count. Only state changes once an entry is in
-// a table, and an entry is never reused: whoever still reads
-// an entry that was removed finds a count of 0 (it is dead), never another
-// user's.
+// a table, and an entry is never reused: whoever still reads an entry that
+// was removed finds a count of 0 (it is dead), never another user's.
 //
 // The entry keeps the key it was admitted with, not a copy: a Go string
 // does not change. (Strings made over a reused buffer, as fasthttp hands

@@ -21,9 +21,10 @@ import (
 // cap is never counted for the user.
 //
 // A spread is folded back into the entry (its stripes closed, their slots
-// counted as the entry's own before a release can give them back there) when the user's own count falls to 0, so the
-// entry can retire, and when an admission needs the exact count. A spread
-// is never reopened: a user contended for again gets a fresh one.
+// counted as the entry's own before a release can give them back there)
+// when the user's own count falls to 0, so the entry can retire, and when
+// an admission needs the exact count. A spread is never reopened: a user
+// contended for again gets a fresh one.
 //
 // The limiter keeps the open spreads in a small table, and an entry's state
 // holds its spread's place there: entries, one per user holding a slot,
@@ -81,11 +82,7 @@ func (l *SSELimiter) openSpread(e *userEntry, maxPerUser, n int64) int64 {
 	if l.maxPerUser > 0 && (maxPerUser <= 0 || l.maxPerUser < maxPerUser) {
 		maxPerUser = l.maxPerUser
 	}
-	limit := int64(maxUserCount)
-	if maxPerUser > 0 && maxPerUser < limit {
-		limit = maxPerUser
-	}
-	if !l.spreadAll && n+spreadRoom > limit {
+	if !l.spreadAll && n+spreadRoom > userLimit(maxPerUser) {
 		return 0
 	}
 	for i := range l.spreads {
@@ -106,12 +103,13 @@ func (sp *userSpread) admits(c int64) bool {
 	return c <= 0 || sp.cap > 0 && sp.cap <= c
 }
 
-// capOr is the spread's cap, or max if that is lower or there is none.
-func (sp *userSpread) capOr(max int64) int64 {
-	if sp.cap <= 0 || sp.cap > max {
-		return max
+// userLimit is the most a user may count under the per-user cap c (<= 0:
+// none): c, or what the entry's state can hold if that is less.
+func userLimit(c int64) int64 {
+	if c <= 0 || c > maxUserCount {
+		return maxUserCount
 	}
-	return sp.cap
+	return c
 }
 
 // fold closes sp, e's spread, counts the slots its stripes took as e's

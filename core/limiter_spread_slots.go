@@ -95,7 +95,7 @@ func (l *SSELimiter) spreadGive(sp *userSpread, e *userEntry, i uint32) {
 // no longer e's open spread, an admission or a fold holds e's lock, or the
 // batch would pass sp's cap.
 func (l *SSELimiter) reserve(e *userEntry, sp *userSpread) bool {
-	max := sp.capOr(maxUserCount)
+	max := userLimit(sp.cap)
 	for {
 		s := e.state.Load()
 		if s&(entryLocked|entryDead) != 0 || spreadID(s) != sp.id || l.spreads[sp.id-1].Load() != sp ||
