@@ -129,12 +129,12 @@ func (l *SSELimiter) acquire(userID string, maxPerUser int64) (release func(), e
 		}
 	}
 	t := l.tickets.Get().(*ticket)
-	e, err = l.admit(sh, h, userID, e, maxPerUser, t)
+	e, sp, err := l.admit(sh, h, userID, e, maxPerUser, t)
 	if err != nil {
 		l.tickets.Put(t)
 		return nil, err
 	}
-	return t.handOut(e), nil
+	return t.handOut(e, sp), nil
 }
 
 // refusal is the error of an admission whose user has the entry e (nil:

@@ -8,20 +8,20 @@ import (
 
 // admit counts a slot for the user of key hash h, on e, the entry the
 // caller found for the user (nil: none), for the ticket t, and returns the
-// entry it counted on. An entry retired since is replaced by a fresh one,
-// inserted already holding its first slot.
-func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64, t *ticket) (*userEntry, error) {
-	t.spread = nil
+// entry it counted on, and the spread it took the slot from (nil: none).
+// An entry retired since is replaced by a fresh one, inserted already
+// holding its first slot.
+func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPerUser int64, t *ticket) (*userEntry, *userSpread, error) {
 	for {
 		if e == nil {
 			var counted bool
 			var err error
 			if e, counted, err = sh.insert(l, h, key, t.stripe, true); err != nil || counted {
-				return e, err
+				return e, nil, err
 			}
 		}
-		if err := l.countOn(sh, e, maxPerUser, t); err != errRetired {
-			return e, err
+		if sp, err := l.countOn(sh, e, maxPerUser, t); err != errRetired {
+			return e, sp, err
 		}
 		e = nil
 	}
@@ -32,7 +32,8 @@ func (l *SSELimiter) admit(sh *shard, h uint64, key string, e *userEntry, maxPer
 var errRetired = errors.New("sselimit: entry retired")
 
 // countOn counts one more slot on e, an entry found in the table of shard
-// sh, for the ticket t, with a global slot, unless a cap is full.
+// sh, for the ticket t, with a global slot, unless a cap is full. It
+// returns the spread it took the slot from, or nil.
 //
 // A user whose count is spread (see userSpread) has the slot claimed from
 // t's stripe (tickets are pooled per CPU), then the global slot taken, then
@@ -47,27 +48,26 @@ var errRetired = errors.New("sselimit: entry retired")
 // than spin on the entry: the queued ones park while the one that runs
 // keeps the entry's cache line to itself, and spreads the user's count if
 // the cap is far.
-func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, t *ticket) error {
+func (l *SSELimiter) countOn(sh *shard, e *userEntry, maxPerUser int64, t *ticket) (*userSpread, error) {
 	s := e.state.Load()
 	if spreadID(s) != 0 {
 		if sp := l.spreadOf(e, s); sp != nil && sp.admits(maxPerUser) && l.spreadClaim(sp, e, t.idx) {
 			if !l.slots.take(t.stripe) {
 				l.spreadUnclaim(sp, e, t.idx)
-				return ErrTooManyConnections
+				return nil, ErrTooManyConnections
 			}
 			l.spreadCount(sp, e, t.idx)
-			t.spread = sp
-			return nil
+			return sp, nil
 		}
 		s = e.state.Load()
 	}
 	if err := settled(s, maxPerUser); err != nil {
-		return err
+		return nil, err
 	}
 	if sh.queued.Load() != 0 || s&entryLocked != 0 || !e.state.CompareAndSwap(s, s|entryLocked) {
-		return l.countQueued(sh, e, maxPerUser, t)
+		return nil, l.countQueued(sh, e, maxPerUser, t)
 	}
-	return l.countLocked(e, maxPerUser, t.stripe, l.spreadAll)
+	return nil, l.countLocked(e, maxPerUser, t.stripe, l.spreadAll)
 }
 
 // countQueued is countOn for an admission that lost the race for the lock

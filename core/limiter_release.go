@@ -30,10 +30,18 @@ func (l *SSELimiter) newTicket() any {
 	return &ticket{l: l, stripe: &l.slots.stripe[i].n, idx: i}
 }
 
-// handOut returns the release function of a slot of e, already counted
-// through t's stripe.
-func (t *ticket) handOut(e *userEntry) func() {
-	t.e = e
+// handOut returns the release function of a slot of e, taken from the
+// spread sp (nil: none) and already counted through t's stripe. A pooled
+// ticket is mostly reused for the same user: it writes a pointer only if
+// it changed, sparing the write barrier a pointer store pays while the
+// garbage collector marks.
+func (t *ticket) handOut(e *userEntry, sp *userSpread) func() {
+	if t.e != e {
+		t.e = e
+	}
+	if t.spread != sp {
+		t.spread = sp
+	}
 	held := t.state.Load()
 	return func() { t.release(held) }
 }

@@ -19,7 +19,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 	}
 	h := l.keyHash("", "a")
 	tk := l.newTicket().(*ticket)
-	e, err := l.admit(l.shard(h), h, "a", old, 1, tk)
+	e, sp, err := l.admit(l.shard(h), h, "a", old, 1, tk)
 	if err != nil || e == old || l.count(e) != 1 {
 		t.Fatalf("admit on a retired entry = (fresh: %t, count %d, error %v), want a fresh entry holding 1", e != old, l.count(e), err)
 	}
@@ -27,7 +27,7 @@ func TestAdmissionAfterEntryRetired(t *testing.T) {
 		t.Errorf("the table holds %p for the user, want the fresh entry %p", got, e)
 	}
 	checkCounts(t, l, 1, map[string]int64{"a": 1})
-	l.releaseSlot(e, tk.spread, tk.idx, tk.stripe)
+	l.releaseSlot(e, sp, tk.idx, tk.stripe)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
@@ -42,7 +42,8 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 		t.Fatalf("state after the last decrement = %#x, want %#x", s, entryFirstGone)
 	}
 	tk := l.newTicket().(*ticket)
-	if err := l.countOn(l.shard(e.hash), e, 1, tk); err != nil { // the admission overtakes it
+	sp, err := l.countOn(l.shard(e.hash), e, 1, tk) // the admission overtakes it
+	if err != nil {
 		t.Fatalf("countOn = %v, want nil", err)
 	}
 	l.settle(e) // the release goes on
@@ -51,7 +52,7 @@ func TestLastReleaseOvertakenByAdmission(t *testing.T) {
 	if _, err := l.Acquire("a"); err != ErrTooManyConnectionsForUser {
 		t.Errorf("Acquire(a) error = %v, want %v", err, ErrTooManyConnectionsForUser)
 	}
-	l.releaseSlot(e, tk.spread, tk.idx, tk.stripe)
+	l.releaseSlot(e, sp, tk.idx, tk.stripe)
 	checkCounts(t, l, 0, map[string]int64{"a": 0})
 }
 
