@@ -14,6 +14,14 @@ const (
 	shardBits  = 6
 	shardCount = 1 << shardBits
 	minSlots   = 8 // a table's smallest size, a power of 2
+	// A table is rebuilt at a load of at most a quarter, grows once half
+	// its slots are used (by entries or tombstones), and shrinks when
+	// less than a sixteenth hold live entries: a lookup probes 1.2 slots
+	// on average, and seldom loads another user's entry, a cache line
+	// that other CPUs write.
+	rebuildSlots = 4  // slots per live entry, at least, after a rebuild
+	growSlots    = 2  // slots per used one, below which the table grows
+	shrinkSlots  = 16 // slots per live entry, above which it shrinks
 )
 
 type shard struct {
@@ -121,7 +129,7 @@ func (sh *shard) insertLocked(l *SSELimiter, h uint64, key string, stripe *atomi
 	case tombstone:
 		sh.live++
 	}
-	if sh.used*4 > len(t.slots)*3 {
+	if sh.used*growSlots > len(t.slots) {
 		sh.rebuild()
 	}
 	return e, true, nil
@@ -166,18 +174,18 @@ func (sh *shard) removeLocked(e *userEntry) {
 			}
 		}
 	}
-	if len(t.slots) > minSlots && sh.live*8 < len(t.slots) {
+	if len(t.slots) > minSlots && sh.live*shrinkSlots < len(t.slots) {
 		sh.rebuild()
 	}
 }
 
 // rebuild replaces the table with one holding only its live entries, at a
-// load of at most a half. Readers still probing the old table see entries
+// load of at most a quarter. Readers still probing the old table see entries
 // that were live when they loaded it.
 func (sh *shard) rebuild() {
 	old := sh.tab.Load()
 	size := minSlots
-	for size < 2*(sh.live+1) {
+	for size < rebuildSlots*(sh.live+1) {
 		size *= 2
 	}
 	t := newTable(size)
