@@ -31,10 +31,11 @@ func (l *SSELimiter) newTicket() any {
 }
 
 // handOut returns the release function of a slot of e, taken from the
-// spread sp (nil: none) and already counted through t's stripe. A pooled
-// ticket is mostly reused for the same user: it writes a pointer only if
-// it changed, sparing the write barrier a pointer store pays while the
-// garbage collector marks.
+// spread sp (nil: none) and already counted through t's stripe. It
+// writes a pointer only if it changed, sparing the write barrier a pointer
+// store pays while the garbage collector marks: a user whose admissions
+// keep one CPU busy reuses that CPU's ticket for itself, and most users'
+// slots come from no spread.
 func (t *ticket) handOut(e *userEntry, sp *userSpread) func() {
 	if t.e != e {
 		t.e = e
@@ -50,8 +51,9 @@ func (t *ticket) release(held uint64) {
 	if !t.state.CompareAndSwap(held, held+1) {
 		return // released already, maybe reused since
 	}
-	// A pooled ticket may keep a retired entry alive until its reuse, or
-	// the pool's next collection: not worth a write to clear.
+	// A pooled ticket may keep a retired entry, or a folded spread, alive
+	// until its reuse or the pool's next collection: not worth a write to
+	// clear.
 	l, e, sp, idx, stripe := t.l, t.e, t.spread, t.idx, t.stripe
 	l.tickets.Put(t)
 	l.releaseSlot(e, sp, idx, stripe)

@@ -30,11 +30,11 @@ func TestSpreadClaimIsNotCounted(t *testing.T) {
 	h := l.keyHash("", "a")
 	for len(releases) < userCap-1 { // through stripe 0, which ends with 1 slot of allowance
 		tk := &ticket{l: l, stripe: &l.slots.stripe[0].n, idx: 0}
-		_, sp, err := l.admit(l.shard(h), h, "a", e, userCap, tk)
-		if err != nil {
-			t.Fatalf("admission %d of a: %v", len(releases)+1, err)
+		_, from, err := l.admit(l.shard(h), h, "a", e, userCap, tk)
+		if err != nil || from != sp {
+			t.Fatalf("admission %d of a: spread %p, error %v; want the user's spread %p, nil", len(releases)+1, from, err, sp)
 		}
-		releases = append(releases, tk.handOut(e, sp))
+		releases = append(releases, tk.handOut(e, from))
 	}
 	if n := sp.stripe[0].n.Load() & spreadAllowance; n != 1 {
 		t.Fatalf("allowance of stripe 0 = %d, want 1", n)
