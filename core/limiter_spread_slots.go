@@ -30,36 +30,33 @@ func (l *SSELimiter) spreadClaim(sp *userSpread, e *userEntry, i uint32) bool {
 // spreadCount counts the slot claimed from stripe i as taken. A stripe
 // closed meanwhile left the claim reserved on e: it becomes e's own slot.
 func (l *SSELimiter) spreadCount(sp *userSpread, e *userEntry, i uint32) {
-	st := &sp.stripe[i].n
-	for {
-		switch n := st.Load(); n {
-		case stripeClosing:
-			runtime.Gosched() // the fold is moving the stripe's slots: two atomic operations
-		case stripeClosed:
-			e.state.Add(countOne - reservedOne)
-			return
-		default:
-			if st.CompareAndSwap(n, n+spreadTakenOne) {
-				return
-			}
-		}
+	if !sp.addOpen(i, spreadTakenOne) {
+		e.state.Add(countOne - reservedOne)
 	}
 }
 
 // spreadUnclaim gives back the slot claimed from stripe i, to the stripe,
 // or to e if the stripe closed meanwhile.
 func (l *SSELimiter) spreadUnclaim(sp *userSpread, e *userEntry, i uint32) {
+	if !sp.addOpen(i, 1) {
+		l.unreserve(e, 1)
+	}
+}
+
+// addOpen adds d to stripe i of sp unless the stripe is closed, which it
+// reports with false. A stripe a fold is closing is waited for: its slots
+// are two atomic operations away from the entry.
+func (sp *userSpread) addOpen(i uint32, d int64) bool {
 	st := &sp.stripe[i].n
 	for {
 		switch n := st.Load(); n {
 		case stripeClosing:
 			runtime.Gosched()
 		case stripeClosed:
-			l.unreserve(e, 1)
-			return
+			return false
 		default:
-			if st.CompareAndSwap(n, n+1) {
-				return
+			if st.CompareAndSwap(n, n+d) {
+				return true
 			}
 		}
 	}
