@@ -2,7 +2,6 @@ package sselimit
 
 import (
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"testing"
 )
@@ -19,10 +18,7 @@ func TestStressTablesResize(t *testing.T) {
 		rounds = 4000
 	}
 	l := NewSSELimiter(0, 1)
-	names := make([]string, users)
-	for i := range names {
-		names[i] = "user-" + strconv.Itoa(i)
-	}
+	names := userNames(users)
 	fail := failOnce(t)
 	var workers sync.WaitGroup
 	for w := range 4 {

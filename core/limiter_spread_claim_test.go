@@ -9,17 +9,8 @@ import "testing"
 func TestSpreadClaimIsNotCounted(t *testing.T) {
 	const userCap, globalCap = 300, 400
 	l := NewSSELimiter(globalCap, userCap)
-	releases := []func(){mustAcquire(t, l, "a")}
-	r, err := contend(t, l, "a", 0)
-	if err != nil {
-		t.Fatalf("contended Acquire(a) error = %v, want nil", err)
-	}
-	releases = append(releases, r)
+	releases, sp := spreadUser(t, l, "a")
 	e := entryOf(l, "a")
-	sp := l.spreadOf(e, e.state.Load())
-	if sp == nil {
-		t.Fatal("the contended user's count is not spread")
-	}
 	for range 2 { // two more of the user's own, under a cap the spread does not admit
 		r, err := l.AcquireCap("a", userCap-1)
 		if err != nil {

@@ -33,22 +33,32 @@ func contend(t *testing.T, l *SSELimiter, user string, maxPerUser int) (func(), 
 	return o.release, o.err
 }
 
+// spreadUser admits user twice, the second time contended for, and returns
+// the two releases and the user's spread: it fails the test unless the
+// admissions succeed and the user's count is spread.
+func spreadUser(t *testing.T, l *SSELimiter, user string) ([]func(), *userSpread) {
+	t.Helper()
+	first := mustAcquire(t, l, user)
+	second, err := contend(t, l, user, 0)
+	if err != nil {
+		t.Fatalf("contended Acquire(%s) error = %v, want nil", user, err)
+	}
+	e := entryOf(l, user)
+	sp := l.spreadOf(e, e.state.Load())
+	if sp == nil {
+		t.Fatalf("the contended user %q's count is not spread", user)
+	}
+	return []func(){first, second}, sp
+}
+
 // An admission that waited for a user's entry spreads the user's count when
 // the cap is far; admissions and releases then go through the stripes, and
 // the counts stay exact.
 func TestContendedUserIsSpread(t *testing.T) {
 	l := NewSSELimiter(0, 1000)
-	first := mustAcquire(t, l, "a")
-	release, err := contend(t, l, "a", 0)
-	if err != nil {
-		t.Fatalf("contended Acquire(a) error = %v, want nil", err)
-	}
+	releases, sp := spreadUser(t, l, "a")
 	e := entryOf(l, "a")
-	sp := l.spreadOf(e, e.state.Load())
-	if sp == nil {
-		t.Fatal("the contended user's count is not spread")
-	}
-	releases := []func(){first, release}
+	first, second := releases[0], releases[1]
 	for range 10 {
 		releases = append(releases, mustAcquire(t, l, "a"))
 	}
@@ -59,7 +69,7 @@ func TestContendedUserIsSpread(t *testing.T) {
 	// The user's own slots go first: the spread folds back into the entry,
 	// which keeps what the stripes hold.
 	first()
-	release()
+	second()
 	if l.spreadOf(e, e.state.Load()) != nil {
 		t.Error("the spread is still open once the user holds no slot of its own")
 	}
@@ -127,15 +137,8 @@ func TestSpreadUserAtCap(t *testing.T) {
 // within folds it, and is decided on the exact count.
 func TestLowerCapFoldsSpread(t *testing.T) {
 	l := NewSSELimiter(0, 0)
-	first := mustAcquire(t, l, "a")
-	second, err := contend(t, l, "a", 0)
-	if err != nil {
-		t.Fatalf("contended Acquire(a) error = %v, want nil", err)
-	}
+	releases, _ := spreadUser(t, l, "a")
 	e := entryOf(l, "a")
-	if l.spreadOf(e, e.state.Load()) == nil {
-		t.Fatal("the contended user's count is not spread")
-	}
 	third := mustAcquire(t, l, "a")
 	if _, err := l.AcquireCap("a", 3); err != ErrTooManyConnectionsForUser {
 		t.Fatalf("AcquireCap(a, 3) with 3 held error = %v, want %v", err, ErrTooManyConnectionsForUser)
@@ -151,7 +154,7 @@ func TestLowerCapFoldsSpread(t *testing.T) {
 		t.Fatalf("AcquireCap(a, 4) with 3 held error = %v, want nil", err)
 	}
 	checkCounts(t, l, 4, map[string]int64{"a": 4})
-	for _, r := range []func(){first, second, third, fourth} {
+	for _, r := range append(releases, third, fourth) {
 		r()
 	}
 	checkCounts(t, l, 0, map[string]int64{"a": 0})

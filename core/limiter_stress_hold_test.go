@@ -3,7 +3,6 @@ package sselimit
 import (
 	"math/rand/v2"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,10 +28,7 @@ func TestStressUsersHoldingMany(t *testing.T) {
 		{"mixed caps", 0, 300, 2, 40, []int{0, 50, 400}, false},
 		{"mixed caps, every user spread", 30, 6, 2, 8, []int{0, 3, 10}, true},
 	}
-	iters := 20000
-	if limiterRace {
-		iters = 3000
-	}
+	iters := stressIters()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewSSELimiter(tt.maxTotal, tt.maxPerUser)
@@ -41,10 +37,7 @@ func TestStressUsersHoldingMany(t *testing.T) {
 			for _, c := range tt.caps {
 				userMax = max(userMax, int64(c))
 			}
-			users := make([]string, tt.users)
-			for i := range users {
-				users[i] = "user" + strconv.Itoa(i)
-			}
+			users := userNames(tt.users)
 			held := make([]atomic.Int64, tt.users)
 			var total atomic.Int64
 			fail := failOnce(t)

@@ -31,10 +31,7 @@ func TestStressCapsHold(t *testing.T) {
 		// refusal could only come from a count added and then taken back.
 		{"global cap keeps users below theirs", 1, 2, 2, false},
 	}
-	iters := 20000
-	if limiterRace {
-		iters = 3000
-	}
+	iters := stressIters()
 	for _, tt := range tests {
 		for _, spread := range []bool{false, true} {
 			name := tt.name
@@ -53,19 +50,30 @@ func TestStressCapsHold(t *testing.T) {
 // TestStressHotUser runs many goroutines on one user whose cap is far, so
 // that the limiter spreads the user's count as it would in production.
 func TestStressHotUser(t *testing.T) {
-	iters := 20000
-	if limiterRace {
-		iters = 3000
-	}
 	l := NewSSELimiter(0, 1000)
-	stress(t, l, 0, 1000, 1, iters, false)
+	stress(t, l, 0, 1000, 1, stressIters(), false)
 }
 
-func stress(t *testing.T, l *SSELimiter, maxTotal, maxPerUser, nUsers, iters int, userRefusals bool) {
-	users := make([]string, nUsers)
+// stressIters is how many operations each goroutine of a stress test runs:
+// fewer under the race detector.
+func stressIters() int {
+	if limiterRace {
+		return 3000
+	}
+	return 20000
+}
+
+// userNames returns n user keys: user0, user1, and on.
+func userNames(n int) []string {
+	users := make([]string, n)
 	for i := range users {
 		users[i] = "user" + strconv.Itoa(i)
 	}
+	return users
+}
+
+func stress(t *testing.T, l *SSELimiter, maxTotal, maxPerUser, nUsers, iters int, userRefusals bool) {
+	users := userNames(nUsers)
 	held := make([]atomic.Int64, nUsers)
 	var total, admitted atomic.Int64
 	fail := failOnce(t)
