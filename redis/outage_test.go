@@ -33,7 +33,8 @@ func closeReason(t *testing.T, conn *sselimittest.Conn) sselimit.Reason {
 	}
 }
 
-// awaitRenewal returns once the limiter named name has renewed its leases.
+// awaitRenewal returns once the limiter named name has renewed its leases;
+// it fails the test after sselimittest.WaitLimit.
 func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	t.Helper()
 	rc := srv.Client()
@@ -41,10 +42,14 @@ func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	if len(first) == 0 {
 		t.Fatalf("awaiting the renewal of %s: no lease", name)
 	}
+	deadline := time.Now().Add(sselimittest.WaitLimit)
 	for {
 		now := leaseExpiries(t, rc, name)
-		if len(now) > 0 && len(first) > 0 && !now[0].Equal(first[0]) {
+		if len(now) > 0 && !now[0].Equal(first[0]) {
 			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: the leases of %s still expire at %v, want them renewed", sselimittest.WaitLimit, name, first[0])
 		}
 		time.Sleep(20 * time.Millisecond) // polls Redis; renewal sends no event
 	}
