@@ -22,19 +22,25 @@ func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
 	})
 }
 
+func TestUnpluggedHTTP2ClientReleasedWithConnContext(t *testing.T) {
+	sselimittest.UnpluggedHTTP2Client(t, true, func(t *testing.T, g *sselimit.Gate) string {
+		return serveBehave(t, g, sselimit.ConnContext)
+	})
+}
+
+func TestUnpluggedHTTP2ClientHeldWithoutConnContext(t *testing.T) {
+	sselimittest.UnpluggedHTTP2Client(t, false, func(t *testing.T, g *sselimit.Gate) string {
+		return serveBehave(t, g, nil)
+	})
+}
+
 // serveBehave serves the suite's route through Middleware on g, on a real
-// http.Server with connContext as its ConnContext.
+// http.Server that speaks HTTP/1.x and unencrypted HTTP/2, with
+// connContext as its ConnContext.
 func serveBehave(t *testing.T, g *sselimit.Gate, connContext func(context.Context, net.Conn) context.Context) string {
 	mux := http.NewServeMux()
 	mux.Handle("GET /stream", sselimit.Middleware(g)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		sselimittest.Behave(sselimit.StreamFromContext(r.Context()), r.URL.RawQuery)
 	})))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux, ConnContext: connContext}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+	return sselimittest.Serve(t, &http.Server{Handler: mux, ConnContext: connContext, Protocols: sselimittest.HTTP1AndUnencryptedHTTP2()})
 }

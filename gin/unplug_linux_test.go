@@ -24,12 +24,25 @@ func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
 	})
 }
 
+func TestUnpluggedHTTP2ClientReleasedWithConnContext(t *testing.T) {
+	sselimittest.UnpluggedHTTP2Client(t, true, func(t *testing.T, g *sselimit.Gate) string {
+		return serveUnpluggable(t, g, sselimit.ConnContext)
+	})
+}
+
+func TestUnpluggedHTTP2ClientHeldWithoutConnContext(t *testing.T) {
+	sselimittest.UnpluggedHTTP2Client(t, false, func(t *testing.T, g *sselimit.Gate) string {
+		return serveUnpluggable(t, g, nil)
+	})
+}
+
 // serveUnpluggable serves the suite's route through the middleware on g,
-// on a real http.Server with connContext as its ConnContext.
+// on a real http.Server that speaks HTTP/1.x and unencrypted HTTP/2, with
+// connContext as its ConnContext.
 func serveUnpluggable(t *testing.T, g *sselimit.Gate, connContext func(context.Context, net.Conn) context.Context) string {
 	r := gin.New()
 	r.GET("/stream", sselimitgin.New(g), func(c *gin.Context) {
 		sselimittest.Behave(sselimitgin.Stream(c), c.Request.URL.RawQuery)
 	})
-	return serve(t, &http.Server{Handler: r, ConnContext: connContext})
+	return serve(t, &http.Server{Handler: r, ConnContext: connContext, Protocols: sselimittest.HTTP1AndUnencryptedHTTP2()})
 }

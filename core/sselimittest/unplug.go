@@ -2,6 +2,7 @@ package sselimittest
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -32,6 +33,26 @@ const unplugSlack = 1500 * time.Millisecond
 // check can fail.
 func UnpluggedClient(t *testing.T, release bool, serve func(t *testing.T, g *sselimit.Gate) string) {
 	t.Helper()
+	unplugged(t, release, serve, func(t *testing.T, base string) net.Conn {
+		return OpenRaw(t, base, "/stream", "")
+	})
+}
+
+// UnpluggedHTTP2Client is UnpluggedClient for a client that reached the
+// stream over HTTP/2 without TLS (see OpenHTTP2), where the connection
+// outlives any one stream: the server serve starts must speak it (see
+// HTTP1AndUnencryptedHTTP2).
+func UnpluggedHTTP2Client(t *testing.T, release bool, serve func(t *testing.T, g *sselimit.Gate) string) {
+	t.Helper()
+	unplugged(t, release, serve, func(t *testing.T, base string) net.Conn {
+		return OpenHTTP2(t, base, "/stream")
+	})
+}
+
+// unplugged is UnpluggedClient for a client that open starts, returning
+// the TCP connection under it.
+func unplugged(t *testing.T, release bool, serve func(t *testing.T, g *sselimit.Gate) string, open func(t *testing.T, base string) net.Conn) {
+	t.Helper()
 	InPrivateNetwork(t, func(t *testing.T) {
 		t.Helper()
 		w := NewWatch(t, sselimit.NewSSELimiter(10, 1), sselimit.Hooks{},
@@ -46,7 +67,7 @@ func UnpluggedClient(t *testing.T, release bool, serve func(t *testing.T, g *sse
 				t.Errorf("Drain: got (%d, %v), want (0, nil)", n, err)
 			}
 		})
-		conn := OpenRaw(t, base, "/stream", "")
+		conn := open(t, base)
 		w.Active(1)
 		Unplug(t, conn)
 		gone := time.Now()
