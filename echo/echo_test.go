@@ -37,19 +37,6 @@ func hello(c echo.Context) error {
 	return nil
 }
 
-// receive returns the next value of ch, failing the test if none comes
-// within a limit that is a safety net, not a synchronisation.
-func receive[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(30 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
 // get sends GET base+path with the given headers (pairs of name, value).
 func get(t *testing.T, c *sselimittest.Client, path string, headers ...string) *http.Response {
 	t.Helper()
@@ -173,7 +160,7 @@ func TestFailingIdentifierExtractor(t *testing.T) {
 		if b := body(t, resp); resp.StatusCode != http.StatusForbidden || strings.TrimSpace(b) != `{"error":"sign in again"}` {
 			t.Errorf("got %d %q, want the custom handler's 403", resp.StatusCode, b)
 		}
-		err := receive(t, got, "the error handler")
+		err := sselimittest.Receive(t, got, "the error handler")
 		var r *sselimit.Refusal
 		if !errors.As(err, &r) || r.Reason != sselimit.RefusedNoIdentity || r.Status != http.StatusUnauthorized {
 			t.Errorf("ErrorHandler got %v, want a *sselimit.Refusal for no_identity, 401", err)
@@ -215,7 +202,7 @@ func TestCustomDenyHandler(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != http.StatusTooManyRequests || strings.TrimSpace(b) != `{"error":"busy","reason":"user_limit"}` {
 		t.Errorf("user cap: got %d %q, want the custom 429", resp.StatusCode, b)
 	}
-	d := receive(t, denials, "the deny handler")
+	d := sselimittest.Receive(t, denials, "the deny handler")
 	if d.identifier != "alice" || !errors.Is(d.err, sselimit.ErrTooManyConnectionsForUser) {
 		t.Errorf("DenyHandler got (%q, %v), want (alice, the user-cap error)", d.identifier, d.err)
 	}
@@ -225,14 +212,14 @@ func TestCustomDenyHandler(t *testing.T) {
 		n, _ := g.Gate.Drain(context.Background())
 		drained <- n
 	}()
-	if n := receive(t, drained, "Drain"); n != 0 {
+	if n := sselimittest.Receive(t, drained, "Drain"); n != 0 {
 		t.Fatalf("Drain left %d streams", n)
 	}
 	resp = get(t, client, "/stream", "X-User", "bob")
 	if b := body(t, resp); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(b, `"reason":"draining"`) {
 		t.Errorf("while draining: got %d %q, want the custom 503", resp.StatusCode, b)
 	}
-	d = receive(t, denials, "the deny handler")
+	d = sselimittest.Receive(t, denials, "the deny handler")
 	if d.identifier != "bob" || !errors.Is(d.err, sselimit.ErrDraining) {
 		t.Errorf("DenyHandler got (%q, %v), want (bob, ErrDraining)", d.identifier, d.err)
 	}
@@ -261,7 +248,7 @@ func TestDefaultRefusalGoesThroughEchosErrorHandler(t *testing.T) {
 	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 {
 		t.Errorf("Retry-After %q, want whole seconds >= 1", resp.Header.Get("Retry-After"))
 	}
-	err := receive(t, handled, "Echo's error handler")
+	err := sselimittest.Receive(t, handled, "Echo's error handler")
 	var he *echo.HTTPError
 	var r *sselimit.Refusal
 	if !errors.As(err, &he) || he.Code != http.StatusTooManyRequests || !errors.As(err, &r) || r.Reason != sselimit.RefusedUserLimit {
@@ -374,7 +361,7 @@ func TestFromContext(t *testing.T) {
 			t.Errorf("%s value: got %d, want %d", kind, resp.StatusCode, status)
 		}
 		var r *sselimit.Refusal
-		if err := receive(t, handled, "Echo's error handler"); !errors.As(err, &r) {
+		if err := sselimittest.Receive(t, handled, "Echo's error handler"); !errors.As(err, &r) {
 			t.Errorf("%s value: error handler got %v, want a refusal", kind, err)
 		} else if kind == "int" && (r.Err == nil || !strings.Contains(r.Err.Error(), "int")) {
 			t.Errorf("int value: refusal cause %v, want it to name the type", r.Err)
@@ -439,7 +426,7 @@ func TestPanicReachesRecoverAndReleasesTheSlot(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != http.StatusOK || b != "event: hello\ndata: before the panic\n\n" {
 		t.Errorf("got %d %q, want 200 and the event written before the panic, nothing else", resp.StatusCode, b)
 	}
-	h := receive(t, errs, "Echo's error handler")
+	h := sselimittest.Receive(t, errs, "Echo's error handler")
 	if h.err == nil || !strings.Contains(h.err.Error(), "handler bug") || !h.committed {
 		t.Errorf("Echo's error handler got %v (committed %v), want Recover's error for the panic on a committed response", h.err, h.committed)
 	}
@@ -463,7 +450,7 @@ func TestHandlerErrorAfterCommitWritesNoSecondResponse(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != http.StatusOK || b != "event: hello\ndata: one\n\n" {
 		t.Errorf("got %d %q, want 200 and the one event", resp.StatusCode, b)
 	}
-	if !receive(t, committed, "Echo's error handler") {
+	if !sselimittest.Receive(t, committed, "Echo's error handler") {
 		t.Error("Echo's error handler saw an uncommitted response")
 	}
 }
@@ -512,7 +499,7 @@ func TestCookbookHandlerIsDrained(t *testing.T) {
 	if remaining != 0 || err != nil {
 		t.Fatalf("Drain: got (%d, %v), want (0, nil)", remaining, err)
 	}
-	receive(t, returned, "the handler to return")
+	sselimittest.Receive(t, returned, "the handler to return")
 	ev, err := conn.Next()
 	var data struct{ Reason string }
 	if err != nil || ev.Name != "close" || json.Unmarshal([]byte(ev.Data), &data) != nil || data.Reason != "shutdown" {
@@ -543,7 +530,7 @@ func TestCookbookHandlerFindsAClientThatStopsReading(t *testing.T) {
 		t.Fatalf("got %v %q %v, want a stream", resp, b, err)
 	}
 	// Never read: only the write deadline can end the handler's loop.
-	receive(t, returned, "the handler to return")
+	sselimittest.Receive(t, returned, "the handler to return")
 	g.Active(0)
 }
 
@@ -575,10 +562,10 @@ func TestContextIsRestoredAfterTheStream(t *testing.T) {
 		return nil
 	}, sselimitecho.Middleware(g.Gate))
 	body(t, get(t, sselimittest.NewClient(t, serve(t, e)), "/stream"))
-	if !receive(t, seen, "the handler") {
+	if !sselimittest.Receive(t, seen, "the handler") {
 		t.Error("the handler's request context is not the stream's")
 	}
-	if p := receive(t, problems, "the outer middleware"); p != "" {
+	if p := sselimittest.Receive(t, problems, "the outer middleware"); p != "" {
 		t.Error(p)
 	}
 }

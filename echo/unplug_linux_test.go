@@ -1,6 +1,8 @@
 package sselimitecho_test
 
 import (
+	"context"
+	"net"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -9,42 +11,47 @@ import (
 	sselimitecho "github.com/sselimit/sselimit/echo"
 )
 
+// TestConnContextReachesTheStream: with e.Server.ConnContext chaining
+// sselimit.ConnContext after a hook of the app's own, set before e.Start,
+// an Echo stream bounds its connection's unacknowledged data.
+func TestConnContextReachesTheStream(t *testing.T) {
+	sselimittest.ConnContextBound(t, serveBehave)
+}
+
 func TestUnpluggedClientReleasedWithConnContext(t *testing.T) {
 	sselimittest.UnpluggedClient(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		e := newUnpluggable(g)
-		e.Server.ConnContext = sselimit.ConnContext
-		return serve(t, e)
+		return serveBehave(t, g, sselimit.ConnContext)
 	})
 }
 
 func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
 	sselimittest.UnpluggedClient(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serve(t, newUnpluggable(g))
+		return serveBehave(t, g, nil)
 	})
 }
 
 func TestUnpluggedHTTP2ClientReleasedWithConnContext(t *testing.T) {
 	sselimittest.UnpluggedHTTP2Client(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		e := newUnpluggable(g)
-		e.Server.ConnContext = sselimit.ConnContext
-		return serve(t, e)
+		return serveBehave(t, g, sselimit.ConnContext)
 	})
 }
 
 func TestUnpluggedHTTP2ClientHeldWithoutConnContext(t *testing.T) {
 	sselimittest.UnpluggedHTTP2Client(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serve(t, newUnpluggable(g))
+		return serveBehave(t, g, nil)
 	})
 }
 
-// newUnpluggable returns an Echo serving the suite's route through the
-// middleware on g, on a server that speaks HTTP/1.x and unencrypted HTTP/2.
-func newUnpluggable(g *sselimit.Gate) *echo.Echo {
+// serveBehave serves the suite's route through the middleware on g, on an
+// Echo server that speaks HTTP/1.x and unencrypted HTTP/2, with
+// connContext as its ConnContext.
+func serveBehave(t *testing.T, g *sselimit.Gate, connContext func(context.Context, net.Conn) context.Context) string {
 	e := newEcho()
-	e.Server.Protocols = sselimittest.HTTP1AndUnencryptedHTTP2()
 	e.GET("/stream", func(c echo.Context) error {
 		sselimittest.Behave(sselimitecho.Stream(c), c.Request().URL.RawQuery)
 		return nil
 	}, sselimitecho.Middleware(g))
-	return e
+	e.Server.Protocols = sselimittest.HTTP1AndUnencryptedHTTP2()
+	e.Server.ConnContext = connContext
+	return serve(t, e)
 }

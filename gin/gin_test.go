@@ -54,17 +54,6 @@ func hold(c *gin.Context) {
 	}
 }
 
-func receive[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(sselimittest.WaitLimit):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
 // nextClose reads past ticks and comments to the close frame and returns
 // its reason.
 func nextClose(t *testing.T, conn *sselimittest.Conn) string {
@@ -106,7 +95,7 @@ func TestMountedOnGroupAndRouteCountsOnce(t *testing.T) {
 	// With a cap of one per user, a stream counted twice would be refused.
 	client.MustStream("/api/stream", "alice")
 	f.Active(1)
-	if s := receive(t, admitted, "the handler"); s == nil || s.Key() != "alice" {
+	if s := sselimittest.Receive(t, admitted, "the handler"); s == nil || s.Key() != "alice" {
 		t.Errorf("Stream(c) in the handler: got %v, want alice's stream", s)
 	}
 	if st := f.Gate.Stats(); st.Admitted != 1 {
@@ -187,10 +176,10 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			if got := nextClose(t, conn); got != "shutdown" {
 				t.Errorf("close frame reason %q, want shutdown", got)
 			}
-			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "shutdown"}) {
+			if got := sselimittest.Receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "shutdown"}) {
 				t.Errorf("handler saw %+v", got)
 			}
-			if err := receive(t, drained, "Drain"); err != nil {
+			if err := sselimittest.Receive(t, drained, "Drain"); err != nil {
 				t.Errorf("Drain: %v", err)
 			}
 		})
@@ -204,7 +193,7 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			if got := nextClose(t, old); got != "replaced" {
 				t.Errorf("close frame reason %q, want replaced", got)
 			}
-			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "replaced"}) {
+			if got := sselimittest.Receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "replaced"}) {
 				t.Errorf("handler saw %+v", got)
 			}
 			f.Active(1)
@@ -217,7 +206,7 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			if got := nextClose(t, conn); got != "max_lifetime" {
 				t.Errorf("close frame reason %q, want max_lifetime", got)
 			}
-			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "max_lifetime"}) {
+			if got := sselimittest.Receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, "max_lifetime"}) {
 				t.Errorf("handler saw %+v", got)
 			}
 			f.Active(0)
@@ -232,7 +221,7 @@ func TestGinHandlersEndWithTheStream(t *testing.T) {
 			}
 			f.Active(1)
 			conn.Close()
-			if got := receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, ""}) {
+			if got := sselimittest.Receive(t, ended, "the handler's end"); got != (handlerEnd{usesStream, ""}) {
 				t.Errorf("handler saw %+v", got)
 			}
 			f.Active(0)
@@ -305,7 +294,7 @@ func TestRefusalAbortsTheChain(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusUnauthorized || body != `{"message":"identity required"}` {
 			t.Errorf("refusal: got %v %q %v, want 401 from the error handler", resp, body, err)
 		}
-		if r := receive(t, refusals, "the error handler"); r.Reason != sselimit.RefusedNoIdentity || !errors.Is(r, errNoSession) {
+		if r := sselimittest.Receive(t, refusals, "the error handler"); r.Reason != sselimit.RefusedNoIdentity || !errors.Is(r, errNoSession) {
 			t.Errorf("refusal %v, want no_identity wrapping the key function's error", r)
 		}
 		checkReached(t, 0)
@@ -450,15 +439,15 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 		if _, err := conn.Next(); err != io.EOF {
 			t.Fatalf("after the tick: %v, want EOF", err)
 		}
-		if got := receive(t, afters, "the outer middleware"); got.stream != nil || got.rewired {
+		if got := sselimittest.Receive(t, afters, "the outer middleware"); got.stream != nil || got.rewired {
 			t.Errorf("outer middleware after the stream: %+v, want Gin's writer and request back", got)
 		}
-		got := receive(t, logs, "the logger")
+		got := sselimittest.Receive(t, logs, "the logger")
 		sent := len("event: hello\ndata: alice\n\n" + "event:tick\ndata:one\n\n")
 		if got.status != http.StatusOK || got.size != sent {
 			t.Errorf("logger saw status %d size %d, want 200 and %d bytes", got.status, got.size, sent)
 		}
-		if got := receive(t, sizes, "the handler"); got != sent {
+		if got := sselimittest.Receive(t, sizes, "the handler"); got != sent {
 			t.Errorf("c.Writer.Size() in the handler: %d, want %d", got, sent)
 		}
 		f.Active(0)
@@ -466,13 +455,13 @@ func TestOuterMiddlewareSeesGinsWriterAgain(t *testing.T) {
 	t.Run("panic", func(t *testing.T) {
 		conn := client.MustStream("/stream?panic=1", "alice")
 		io.Copy(io.Discard, conn.Resp.Body)
-		if v := receive(t, recovered, "recovery"); v != "handler panic" {
+		if v := sselimittest.Receive(t, recovered, "recovery"); v != "handler panic" {
 			t.Errorf("recovered %v, want the handler's panic", v)
 		}
-		if got := receive(t, afters, "recovery"); got.stream != nil || got.rewired || !got.recovery {
+		if got := sselimittest.Receive(t, afters, "recovery"); got.stream != nil || got.rewired || !got.recovery {
 			t.Errorf("recovery saw %+v, want Gin's writer and request back", got)
 		}
-		if got := receive(t, logs, "the logger"); got.status != http.StatusOK {
+		if got := sselimittest.Receive(t, logs, "the logger"); got.status != http.StatusOK {
 			t.Errorf("logger saw status %d, want 200", got.status)
 		}
 		f.Active(0)
@@ -608,7 +597,7 @@ func TestFlushErrorsReachTheStream(t *testing.T) {
 	client := f.serve(nil)
 	sselimittest.Vanish(sselimittest.OpenRaw(t, client.Base, "/stream", ""))
 	close(vanished)
-	if got := receive(t, failed, "a failed write or flush"); got != "flush" {
+	if got := sselimittest.Receive(t, failed, "a failed write or flush"); got != "flush" {
 		t.Errorf("first failure: %s, want the flush", got)
 	}
 	f.Active(0)
