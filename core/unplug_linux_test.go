@@ -10,28 +10,12 @@ import (
 	"github.com/sselimit/sselimit/core/sselimittest"
 )
 
-func TestUnpluggedClientReleasedWithConnContext(t *testing.T) {
-	sselimittest.UnpluggedClient(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, sselimit.ConnContext)
-	})
-}
-
-func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
-	sselimittest.UnpluggedClient(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, nil)
-	})
-}
-
-func TestUnpluggedHTTP2ClientReleasedWithConnContext(t *testing.T) {
-	sselimittest.UnpluggedHTTP2Client(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, sselimit.ConnContext)
-	})
-}
-
-func TestUnpluggedHTTP2ClientHeldWithoutConnContext(t *testing.T) {
-	sselimittest.UnpluggedHTTP2Client(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, nil)
-	})
+// TestVanishedClients: with sselimit.ConnContext as the server's
+// ConnContext, a stream bounds its connection's unacknowledged data, and
+// the slot of a client that vanishes is released, over HTTP/1.1 and
+// HTTP/2.
+func TestVanishedClients(t *testing.T) {
+	sselimittest.VanishedClients(t, serveBehave)
 }
 
 // serveBehave serves the suite's route through Middleware on g, on a real

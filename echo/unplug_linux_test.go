@@ -11,35 +11,12 @@ import (
 	sselimitecho "github.com/sselimit/sselimit/echo"
 )
 
-// TestConnContextReachesTheStream: with e.Server.ConnContext chaining
+// TestVanishedClients: with e.Server.ConnContext chaining
 // sselimit.ConnContext after a hook of the app's own, set before e.Start,
-// an Echo stream bounds its connection's unacknowledged data.
-func TestConnContextReachesTheStream(t *testing.T) {
-	sselimittest.ConnContextBound(t, serveBehave)
-}
-
-func TestUnpluggedClientReleasedWithConnContext(t *testing.T) {
-	sselimittest.UnpluggedClient(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, sselimit.ConnContext)
-	})
-}
-
-func TestUnpluggedClientHeldWithoutConnContext(t *testing.T) {
-	sselimittest.UnpluggedClient(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, nil)
-	})
-}
-
-func TestUnpluggedHTTP2ClientReleasedWithConnContext(t *testing.T) {
-	sselimittest.UnpluggedHTTP2Client(t, true, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, sselimit.ConnContext)
-	})
-}
-
-func TestUnpluggedHTTP2ClientHeldWithoutConnContext(t *testing.T) {
-	sselimittest.UnpluggedHTTP2Client(t, false, func(t *testing.T, g *sselimit.Gate) string {
-		return serveBehave(t, g, nil)
-	})
+// an Echo stream bounds its connection's unacknowledged data, and the
+// slot of a client that vanishes is released, over HTTP/1.1 and HTTP/2.
+func TestVanishedClients(t *testing.T) {
+	sselimittest.VanishedClients(t, serveBehave)
 }
 
 // serveBehave serves the suite's route through the middleware on g, on an
