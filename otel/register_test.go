@@ -3,7 +3,6 @@ package sselimitotel_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,15 +87,7 @@ func TestReportsTheGate(t *testing.T) {
 	var recorded atomic.Int64
 	t.Cleanup(g.Observe(sselimit.Hooks{OnRelease: func(string, time.Duration) { recorded.Add(1); w.Wake() }}))
 
-	url := sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(v any) { t.Errorf("handler panicked: %v", v) }})
-	client := sselimittest.NewClient(t, url)
-	client.MustStream("/stream", "alice")
-	client.MustStream("/stream", "alice")
-	client.MustRefuse("/stream", "alice", http.StatusTooManyRequests)
-	bob := client.MustStream("/stream", "bob")
-	client.MustRefuse("/stream", "carol", http.StatusServiceUnavailable)
-	client.MustRefuse("/stream", "dave", http.StatusServiceUnavailable)
-	client.MustRefuse("/stream", "", http.StatusUnauthorized)
+	bob := sselimittest.MixedTraffic(t, g)
 	refusals := map[string]int64{
 		"sselimit_streams_admitted_total/":            3,
 		"sselimit_streams_refused_total/user_limit":   1,

@@ -2,7 +2,6 @@ package sselimitprom_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -19,15 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestCollectorReportsTheGate(t *testing.T) {
 	w := sselimittest.NewWatch(t, sselimit.NewSSELimiter(3, 2), sselimit.Hooks{})
 	g := w.Gate
-	url := sselimittest.NetHTTP().Start(t, sselimittest.Config{Gate: g, UserKey: true, Recovered: func(v any) { t.Errorf("handler panicked: %v", v) }})
-	client := sselimittest.NewClient(t, url)
-	client.MustStream("/stream", "alice")
-	client.MustStream("/stream", "alice")
-	client.MustRefuse("/stream", "alice", http.StatusTooManyRequests)
-	bob := client.MustStream("/stream", "bob")
-	client.MustRefuse("/stream", "carol", http.StatusServiceUnavailable)
-	client.MustRefuse("/stream", "dave", http.StatusServiceUnavailable)
-	client.MustRefuse("/stream", "", http.StatusUnauthorized)
+	bob := sselimittest.MixedTraffic(t, g)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(sselimitprom.NewCollector(g))
 	names := []string{"sselimit_draining", "sselimit_streams_active", "sselimit_streams_admitted_total", "sselimit_streams_closed_total", "sselimit_streams_refused_total"}
