@@ -7,16 +7,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
 
 // nginx is an nginx process started from nginx.conf, in front of one app.
 type nginx struct {
-	url    string
-	exited chan struct{}
-	out    *readyWriter // ready once nginx started its worker
+	url string
+	*daemon
 }
 
 // startNginx starts nginx with the recipe in nginx.conf, changed only
@@ -71,39 +69,14 @@ func startNginx(t *testing.T, upstream, readTimeout string) *nginx {
 		t.Fatal(err)
 	}
 
-	n := &nginx{url: "http://" + ln.Addr().String(), exited: make(chan struct{}),
-		out: &readyWriter{want: "start worker process", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "-p", dir, "-c", confFile,
 		"-g", "daemon off; master_process on; pid "+filepath.Join(dir, "nginx.pid")+"; error_log stderr notice;")
-	cmd.Stdout, cmd.Stderr = n.out, n.out
 	cmd.ExtraFiles = []*os.File{sock} // fd 3
 	cmd.Env = append(os.Environ(), "NGINX=3;")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting nginx: %v", err)
-	}
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(n.exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-n.exited:
-		case <-time.After(exitWait):
-			cmd.Process.Kill()
-			<-n.exited
-		}
-		if t.Failed() {
-			t.Logf("nginx (%v):\n%s\nconfiguration:\n%s", waitErr, n.out.String(), conf)
-		}
-	})
-	select {
-	case <-n.out.ready:
-	case <-n.exited:
-		t.Fatalf("nginx exited at start: %v\n%s", waitErr, n.out.String())
-	case <-time.After(pageWait):
-		t.Fatalf("nginx started no worker within %v:\n%s", pageWait, n.out.String())
+	n := &nginx{url: "http://" + ln.Addr().String(),
+		daemon: startDaemon(t, "nginx", cmd, "start worker process", "\nconfiguration:\n"+conf)}
+	if !n.ready(t) {
+		t.Fatalf("nginx exited at start: %v\n%s", n.waitErr, n.out.String())
 	}
 	return n
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -67,10 +66,8 @@ func TestPrometheusStartsOnAnotherPortWhenItsOwnIsTaken(t *testing.T) {
 }
 
 type prometheusServer struct {
-	url     string
-	exited  chan struct{} // closed once waitErr is set
-	waitErr error
-	out     *readyWriter
+	url string
+	*daemon
 }
 
 // startPrometheus starts Prometheus scraping target ("host:port") every
@@ -99,16 +96,11 @@ func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 			addr = freeAddr(t)
 		}
 		p := launchPrometheus(t, bin, dir, addr, attempt)
-		select {
-		case <-p.out.ready:
+		if p.ready(t) {
 			return p
-		case <-p.exited:
-			if strings.Contains(p.out.String(), "address already in use") && attempt < 5 {
-				continue
-			}
+		}
+		if !strings.Contains(p.out.String(), "address already in use") || attempt == 5 {
 			t.Fatalf("prometheus exited at start: %v\n%s", p.waitErr, p.out.String())
-		case <-time.After(pageWait):
-			t.Fatalf("prometheus was not ready within %v:\n%s", pageWait, p.out.String())
 		}
 	}
 }
@@ -116,31 +108,10 @@ func startPrometheusOn(t *testing.T, target, addr string) *prometheusServer {
 // launchPrometheus starts Prometheus with the configuration in dir, on
 // addr, storing its data apart from earlier attempts'.
 func launchPrometheus(t *testing.T, bin, dir, addr string, attempt int) *prometheusServer {
-	p := &prometheusServer{url: "http://" + addr, exited: make(chan struct{}),
-		out: &readyWriter{want: "Server is ready to receive web requests", ready: make(chan struct{})}}
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"+strconv.Itoa(attempt)), "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting prometheus: %v", err)
-	}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(exitWait):
-			cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("prometheus (%v):\n%s", p.waitErr, p.out.String())
-		}
-	})
-	return p
+	return &prometheusServer{url: "http://" + addr,
+		daemon: startDaemon(t, "prometheus", cmd, "Server is ready to receive web requests", "")}
 }
 
 // waitValue waits until the instant query expr has one series whose
