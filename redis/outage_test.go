@@ -42,16 +42,23 @@ func awaitRenewal(t *testing.T, srv *sselimitredistest.Server, name string) {
 	if len(first) == 0 {
 		t.Fatalf("awaiting the renewal of %s: no lease", name)
 	}
-	deadline := time.Now().Add(sselimittest.WaitLimit)
-	for {
+	pollUntil(t, "the renewal of "+name+"'s leases", func() bool {
 		now := leaseExpiries(t, rc, name)
-		if len(now) > 0 && !now[0].Equal(first[0]) {
-			return
-		}
+		return len(now) > 0 && !now[0].Equal(first[0])
+	})
+}
+
+// pollUntil calls done every 20 ms until it reports true, for a change
+// that sends no event; it fails the test, naming what it waited for,
+// after sselimittest.WaitLimit.
+func pollUntil(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(sselimittest.WaitLimit)
+	for !done() {
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v: the leases of %s still expire at %v, want them renewed", sselimittest.WaitLimit, name, first[0])
+			t.Fatalf("after %v: still waiting for %s", sselimittest.WaitLimit, what)
 		}
-		time.Sleep(20 * time.Millisecond) // polls Redis; renewal sends no event
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -100,12 +107,10 @@ func TestRestartEmptyPutsLeasesBack(t *testing.T) {
 	srv.Kill()
 	srv.Restart()
 	lim := rs.lims[0]
-	for {
-		if n, err := lim.ActiveForUser(context.Background(), "alice"); err == nil && n == 1 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // polls Redis for the put-back
-	}
+	pollUntil(t, "alice's lease put back", func() bool {
+		n, err := lim.ActiveForUser(context.Background(), "alice")
+		return err == nil && n == 1
+	})
 	if st := rs.gates[0].Stats(); st.Active != 1 || st.Ended[sselimit.ReasonLeaseLost] != 0 {
 		t.Errorf("after the put-back: active %d, lease_lost %d; want 1, 0", st.Active, st.Ended[sselimit.ReasonLeaseLost])
 	}
@@ -189,17 +194,16 @@ func TestRedisDownFailsClosedThenRecovers(t *testing.T) {
 		t.Errorf("refused as unavailable: got %d, want 4", got)
 	}
 	srv.Restart()
-	for {
+	pollUntil(t, "the breaker's probe to find Redis back", func() bool {
 		conn, _, _, err := c.Open("/stream", "alice")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if conn != nil {
 			conn.Close()
-			break
 		}
-		time.Sleep(50 * time.Millisecond) // polls until the breaker's probe finds Redis back
-	}
+		return conn != nil
+	})
 	waitIdle(t, rs)
 }
 
