@@ -335,11 +335,7 @@ func TestHandlersOwnBodyStreamFailsLoudly(t *testing.T) {
 				t.Errorf("the app's ErrorHandler got %v, want ErrForeignBodyStream", handled)
 			}
 			f.Active(0)
-			select {
-			case <-writerDone:
-			case <-time.After(sselimittest.WaitLimit):
-				t.Fatal("the handler's own stream writer was never stopped")
-			}
+			sselimittest.Receive(t, writerDone, "the handler's own stream writer to stop")
 		})
 	}
 }

@@ -34,13 +34,8 @@ var _ = register("ReleaseOnPanicWhichReachesRecovery", func(t *testing.T, h Harn
 	if conn, _, _, err := e.c.Open("/stream?mode=panic", "alice"); err == nil && conn != nil {
 		io.Copy(io.Discard, conn.Resp.Body)
 	}
-	select {
-	case v := <-e.recovered:
-		if !strings.Contains(toString(v), "deliberate panic") {
-			t.Errorf("recovered %v, want the handler's panic", v)
-		}
-	case <-time.After(WaitLimit):
-		t.Fatal("the framework's recovery never saw the panic")
+	if v := Receive(t, e.recovered, "the framework's recovery to see the panic"); !strings.Contains(toString(v), "deliberate panic") {
+		t.Errorf("recovered %v, want the handler's panic", v)
 	}
 	e.Active(0)
 	e.c.MustStream("/stream", "alice")
