@@ -37,6 +37,7 @@ func NewGate(lim Limiter, opts ...Option) (*Gate, error) {
 		return nil, errors.New("sselimit: NewGate needs a limiter, got nil")
 	}
 	g := &Gate{lim: lim, cfg: defaultConfig()}
+	g.stats.refusals = newRefusalCounts()
 	for _, o := range opts {
 		o(&g.cfg)
 	}

@@ -2,6 +2,9 @@ package sselimit
 
 import (
 	"context"
+	"runtime"
+	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -30,6 +33,63 @@ func BenchmarkAdmitRefused(b *testing.B) {
 					b.Fatal("admitted past the cap")
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkAdmitRefusedParallel is a flood of refused requests on every
+// CPU at once (run it with -cpu 1,2,4), split over GOMAXPROCS goroutines,
+// each refusing a user of its own:
+//
+//	cap=total  at the global cap of 1, held by another user
+//	cap=user   at the user's cap of 1, which the user holds
+//
+// It splits b.N itself rather than use b.RunParallel, whose per-goroutine
+// state can share a cache line and add contention of its own to so cheap
+// an operation.
+func BenchmarkAdmitRefusedParallel(b *testing.B) {
+	for _, bc := range []struct {
+		name              string
+		maxTotal, maxUser int
+	}{
+		{"cap=total", 1, 0},
+		{"cap=user", 0, 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			lim := NewSSELimiter(bc.maxTotal, bc.maxUser)
+			g, _ := NewGate(lim)
+			holder := func(w int) string {
+				if bc.maxUser > 0 {
+					return "user-" + strconv.Itoa(w)
+				}
+				return "holder"
+			}
+			procs := runtime.GOMAXPROCS(0)
+			for w := range procs {
+				if release, err := lim.Acquire(holder(w)); err == nil {
+					defer release()
+				}
+			}
+			ctx := context.Background()
+			var workers sync.WaitGroup
+			b.ReportAllocs()
+			b.ResetTimer()
+			for w := range procs {
+				n := b.N / procs
+				if w < b.N%procs {
+					n++
+				}
+				workers.Go(func() {
+					id := Identity{Key: "user-" + strconv.Itoa(w), IP: "192.0.2.10"}
+					for range n {
+						if _, r := g.Admit(ctx, id); r == nil {
+							b.Error("admitted past the cap")
+							return
+						}
+					}
+				})
+			}
+			workers.Wait()
 		})
 	}
 }

@@ -57,7 +57,7 @@ type logCounts struct {
 func (g *Gate) logCounts() logCounts {
 	var c logCounts
 	for i := range c.refused {
-		c.refused[i] = g.stats.refusals[i].Load()
+		c.refused[i] = g.stats.refusals.load(i)
 		if refusalReasons[i] == RefusedUnavailable {
 			c.unavailable = c.refused[i]
 		}

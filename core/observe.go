@@ -96,9 +96,10 @@ func (g *Gate) notifyAdmit(key string) {
 }
 
 // observeRefusal counts a refusal of key (a limiter key, or "") for the
-// reason of index i in refusalReasons, and tells the hooks and the log.
-func (g *Gate) observeRefusal(key string, i int, err error) {
-	g.stats.refusals[i].Add(1)
+// reason of index i in refusalReasons, and tells the hooks and the log;
+// draw is a random number.
+func (g *Gate) observeRefusal(key string, i int, err error, draw uint64) {
+	g.stats.refusals.add(i, draw)
 	why := refusalReasons[i]
 	if why == RefusedUnavailable {
 		g.noteFailure(err)

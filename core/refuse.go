@@ -62,12 +62,13 @@ var (
 
 func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
 	i := refusalIndex(why)
-	g.observeRefusal(key, i, err)
+	draw := rand.Uint64() // picks the count's stripe, and the delay advised
+	g.observeRefusal(key, i, err, draw)
 	status := refusalStatuses[i]
 	var retry time.Duration
 	soft := false
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		retry = g.retryAfter()
+		retry = g.retryDelay(draw)
 		soft = g.cfg.soft && (why == RefusedUserLimit || why == RefusedGlobalLimit)
 	}
 	slot := sharedRefusal(i, err, retry, soft)
@@ -136,10 +137,15 @@ func sharedRefusal(i int, err error, retry time.Duration, soft bool) *atomic.Poi
 // number of seconds, uniformly from the base to the base plus the jitter,
 // both rounded up to whole seconds (so a base of 2s and a jitter of 3s give
 // 2, 3, 4 or 5 seconds). The base is positive, so the delay is at least 1s.
-func (g *Gate) retryAfter() time.Duration {
+func (g *Gate) retryAfter() time.Duration { return g.retryDelay(rand.Uint64()) }
+
+// retryDelay is retryAfter's delay for the random draw: its bits above the
+// lowest byte pick it (the range is a few seconds, so their remainder is as
+// good as uniform).
+func (g *Gate) retryDelay(draw uint64) time.Duration {
 	lo, hi := g.retryLo, g.retryHi
 	if hi > lo {
-		lo += rand.N(hi - lo + 1)
+		lo += int64((draw >> 8) % uint64(hi-lo+1))
 	}
 	return time.Duration(lo) * time.Second
 }

@@ -30,7 +30,7 @@ var (
 
 type counters struct {
 	admitted, wouldRefuse, failedOpen atomic.Uint64
-	refusals                          [len(refusalReasons)]atomic.Uint64
+	refusals                          *refusalCounts
 	ends                              [len(endReasons)]atomic.Uint64
 	closes                            [len(closeReasons)]atomic.Uint64
 	durations                         durationHistogram
@@ -68,7 +68,7 @@ func (g *Gate) Stats() Stats {
 		FailedOpen:  g.stats.failedOpen.Load(),
 	}
 	for i, r := range refusalReasons {
-		s.Refused[r] = g.stats.refusals[i].Load()
+		s.Refused[r] = g.stats.refusals.load(i)
 	}
 	for i, r := range endReasons {
 		s.Ended[r] = g.stats.ends[i].Load()
