@@ -93,3 +93,37 @@ func BenchmarkAdmitRefusedParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAdmitEndParallel is a stream's whole life through the gate,
+// admitted and ended at once, on every CPU (run it with -cpu 1,2,4): one
+// goroutine per P, each cycling through 1,000 users of its own that hold
+// nothing, under caps never reached.
+func BenchmarkAdmitEndParallel(b *testing.B) {
+	g, _ := NewGate(NewSSELimiter(1<<30, 1<<30))
+	ctx := context.Background()
+	procs := runtime.GOMAXPROCS(0)
+	var workers sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for w := range procs {
+		n := b.N / procs
+		if w < b.N%procs {
+			n++
+		}
+		workers.Go(func() {
+			ids := make([]Identity, 1000)
+			for i := range ids {
+				ids[i] = Identity{Key: "user-" + strconv.Itoa(w) + "-" + strconv.Itoa(i), IP: "192.0.2.10"}
+			}
+			for i := range n {
+				s, r := g.Admit(ctx, ids[i%len(ids)])
+				if r != nil {
+					b.Errorf("Admit(%q) refused: %v", ids[i%len(ids)].Key, r.Err)
+					return
+				}
+				s.End()
+			}
+		})
+	}
+	workers.Wait()
+}
