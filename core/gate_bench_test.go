@@ -37,16 +37,32 @@ func BenchmarkAdmitRefused(b *testing.B) {
 	}
 }
 
+// onEveryP runs work on GOMAXPROCS goroutines at once (the -cpu value),
+// goroutine w doing its share n of b.N operations, and waits for them. It
+// splits b.N itself rather than use b.RunParallel, whose per-goroutine
+// state can share a cache line and add contention of its own to
+// operations as cheap as a refusal.
+func onEveryP(b *testing.B, work func(w, n int)) {
+	procs := runtime.GOMAXPROCS(0)
+	var workers sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for w := range procs {
+		n := b.N / procs
+		if w < b.N%procs {
+			n++
+		}
+		workers.Go(func() { work(w, n) })
+	}
+	workers.Wait()
+}
+
 // BenchmarkAdmitRefusedParallel is a flood of refused requests on every
-// CPU at once (run it with -cpu 1,2,4), split over GOMAXPROCS goroutines,
-// each refusing a user of its own:
+// CPU at once (run it with -cpu 1,2,4), one goroutine per P, each
+// refusing a user of its own:
 //
 //	cap=total  at the global cap of 1, held by another user
 //	cap=user   at the user's cap of 1, which the user holds
-//
-// It splits b.N itself rather than use b.RunParallel, whose per-goroutine
-// state can share a cache line and add contention of its own to so cheap
-// an operation.
 func BenchmarkAdmitRefusedParallel(b *testing.B) {
 	for _, bc := range []struct {
 		name              string
@@ -58,38 +74,26 @@ func BenchmarkAdmitRefusedParallel(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			lim := NewSSELimiter(bc.maxTotal, bc.maxUser)
 			g, _ := NewGate(lim)
-			holder := func(w int) string {
+			for w := range runtime.GOMAXPROCS(0) {
+				holder := "holder"
 				if bc.maxUser > 0 {
-					return "user-" + strconv.Itoa(w)
+					holder = "user-" + strconv.Itoa(w)
 				}
-				return "holder"
-			}
-			procs := runtime.GOMAXPROCS(0)
-			for w := range procs {
-				if release, err := lim.Acquire(holder(w)); err == nil {
+				if release, err := lim.Acquire(holder); err == nil {
 					defer release()
 				}
 			}
 			ctx := context.Background()
-			var workers sync.WaitGroup
-			b.ReportAllocs()
-			b.ResetTimer()
-			for w := range procs {
-				n := b.N / procs
-				if w < b.N%procs {
-					n++
-				}
-				workers.Go(func() {
-					id := Identity{Key: "user-" + strconv.Itoa(w), IP: "192.0.2.10"}
-					for range n {
-						if _, r := g.Admit(ctx, id); r == nil {
-							b.Error("admitted past the cap")
-							return
-						}
+			onEveryP(b, func(w, n int) {
+				id := Identity{Key: "user-" + strconv.Itoa(w), IP: "192.0.2.10"}
+				for range n {
+					if s, r := g.Admit(ctx, id); r == nil {
+						s.End()
+						b.Error("admitted past the cap")
+						return
 					}
-				})
-			}
-			workers.Wait()
+				}
+			})
 		})
 	}
 }
@@ -101,29 +105,18 @@ func BenchmarkAdmitRefusedParallel(b *testing.B) {
 func BenchmarkAdmitEndParallel(b *testing.B) {
 	g, _ := NewGate(NewSSELimiter(1<<30, 1<<30))
 	ctx := context.Background()
-	procs := runtime.GOMAXPROCS(0)
-	var workers sync.WaitGroup
-	b.ReportAllocs()
-	b.ResetTimer()
-	for w := range procs {
-		n := b.N / procs
-		if w < b.N%procs {
-			n++
+	onEveryP(b, func(w, n int) {
+		ids := make([]Identity, 1000)
+		for i := range ids {
+			ids[i] = Identity{Key: "user-" + strconv.Itoa(w) + "-" + strconv.Itoa(i), IP: "192.0.2.10"}
 		}
-		workers.Go(func() {
-			ids := make([]Identity, 1000)
-			for i := range ids {
-				ids[i] = Identity{Key: "user-" + strconv.Itoa(w) + "-" + strconv.Itoa(i), IP: "192.0.2.10"}
+		for i := range n {
+			s, r := g.Admit(ctx, ids[i%len(ids)])
+			if r != nil {
+				b.Errorf("Admit(%q) refused: %v", ids[i%len(ids)].Key, r.Err)
+				return
 			}
-			for i := range n {
-				s, r := g.Admit(ctx, ids[i%len(ids)])
-				if r != nil {
-					b.Errorf("Admit(%q) refused: %v", ids[i%len(ids)].Key, r.Err)
-					return
-				}
-				s.End()
-			}
-		})
-	}
-	workers.Wait()
+			s.End()
+		}
+	})
 }

@@ -13,22 +13,22 @@ type refusalCounts struct {
 	stripes [refusalStripes]refusalStripe
 }
 
-const refusalStripes = 16 // a power of 2
+const refusalStripes = 16
 
 type refusalStripe struct {
 	n [len(refusalReasons)]atomic.Uint64
 	_ [64 - 8*len(refusalReasons)]byte
 }
 
-// newRefusalCounts allocates the counts on their own: 1,024 bytes, a size
-// class whose objects start on a cache line, so no stripe shares its line.
+// newRefusalCounts allocates the counts on their own: 1,024 bytes without
+// pointers, which Go's allocator places on a cache line, so no stripe
+// shares its line (TestRefusalCountsCacheLines checks it).
 func newRefusalCounts() *refusalCounts { return new(refusalCounts) }
 
 // add counts a refusal for the reason of index i in refusalReasons, on
-// the stripe the random number draw picks: its lowest bits. (A random
-// number from math/rand/v2 is drawn from the running thread's own state.)
+// the stripe the random number draw picks with its lowest bits.
 func (c *refusalCounts) add(i int, draw uint64) {
-	c.stripes[draw&(refusalStripes-1)].n[i].Add(1)
+	c.stripes[draw%refusalStripes].n[i].Add(1)
 }
 
 // load is the count for the reason of index i in refusalReasons.

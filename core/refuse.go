@@ -62,7 +62,9 @@ var (
 
 func (g *Gate) refuse(key string, why Reason, err error) *Refusal {
 	i := refusalIndex(why)
-	draw := rand.Uint64() // picks the count's stripe, and the delay advised
+	// One random number picks the count's stripe and the delay advised;
+	// math/rand/v2 draws it from the running thread's own state.
+	draw := rand.Uint64()
 	g.observeRefusal(key, i, err, draw)
 	status := refusalStatuses[i]
 	var retry time.Duration
@@ -139,9 +141,9 @@ func sharedRefusal(i int, err error, retry time.Duration, soft bool) *atomic.Poi
 // 2, 3, 4 or 5 seconds). The base is positive, so the delay is at least 1s.
 func (g *Gate) retryAfter() time.Duration { return g.retryDelay(rand.Uint64()) }
 
-// retryDelay is retryAfter's delay for the random draw: its bits above the
-// lowest byte pick it (the range is a few seconds, so their remainder is as
-// good as uniform).
+// retryDelay is retryAfter's delay for the random draw: its 56 bits above
+// the lowest byte pick it. The range is below 2^34 seconds, so their
+// remainder is uniform but for a bias below 2^-22.
 func (g *Gate) retryDelay(draw uint64) time.Duration {
 	lo, hi := g.retryLo, g.retryHi
 	if hi > lo {
