@@ -15,20 +15,16 @@ import (
 // Shutdown alone waits for idle connections, which streams never are, and
 // does not cancel request contexts.
 func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
-	g.mu.Lock()
+	g.lockRegistry()
 	g.draining.Store(true)
 	if g.idle == nil {
 		g.idle = make(chan struct{})
-		if g.n == 0 && g.leaving == 0 {
-			close(g.idle)
-		}
+		g.closeIdleIfQuiet()
 	}
 	idle := g.idle
-	open := make([]*Stream, 0, g.n)
-	for s := g.head; s != nil; s = s.next {
-		open = append(open, s)
-	}
-	g.mu.Unlock()
+	g.unlockRegistry()
+	// No stream registers from here on: these are all that remain.
+	open := g.registered()
 	g.logDrainStart(len(open))
 	defer g.logDrained(len(open), time.Now(), &remaining, &err)
 
@@ -43,9 +39,8 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 	case <-idle:
 		return 0, nil
 	case <-ctx.Done():
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return g.n + g.leaving, ctx.Err()
+		_, busy := g.counts()
+		return busy, ctx.Err()
 	}
 }
 
@@ -55,8 +50,9 @@ func (g *Gate) Draining() bool { return g.draining.Load() }
 // evictOldest ends key's oldest stream on this gate with reason "replaced"
 // and waits until its slot is released. It reports whether that happened.
 func (g *Gate) evictOldest(ctx context.Context, key string) bool {
-	g.mu.Lock()
-	victim := g.oldest[key]
+	r := g.registryOf(key)
+	r.mu.Lock()
+	victim := r.oldest[key]
 	for s := victim; s != nil; s = s.nextOfKey {
 		if s.closing.Load() == nil {
 			victim = s
@@ -64,14 +60,14 @@ func (g *Gate) evictOldest(ctx context.Context, key string) bool {
 		}
 	}
 	if victim == nil {
-		g.mu.Unlock()
+		r.mu.Unlock()
 		return false
 	}
 	if victim.released == nil {
 		victim.released = make(chan struct{})
 	}
 	released := victim.released
-	g.mu.Unlock()
+	r.mu.Unlock()
 
 	victim.stop(ReasonReplaced, g.retryAfter())
 	wait := time.NewTimer(g.cfg.writeTimeout)
@@ -83,23 +79,4 @@ func (g *Gate) evictOldest(ctx context.Context, key string) bool {
 	case <-wait.C:
 	}
 	return false
-}
-
-// unlinkKey removes s from its key's list; g.mu is held.
-func (g *Gate) unlinkKey(s *Stream) {
-	if first := g.oldest[s.key]; first == s {
-		if s.nextOfKey == nil {
-			delete(g.oldest, s.key)
-		} else {
-			g.oldest[s.key] = s.nextOfKey
-		}
-	} else {
-		for p := first; p != nil; p = p.nextOfKey {
-			if p.nextOfKey == s {
-				p.nextOfKey = s.nextOfKey
-				break
-			}
-		}
-	}
-	s.nextOfKey = nil
 }

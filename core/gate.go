@@ -3,7 +3,7 @@ package sselimit
 import (
 	"context"
 	"errors"
-	"sync"
+	"hash/maphash"
 	"sync/atomic"
 )
 
@@ -22,12 +22,12 @@ type Gate struct {
 
 	draining atomic.Bool
 
-	mu         sync.Mutex
-	head, tail *Stream            // every registered stream, oldest first
-	n          int                // registered streams: the active ones
-	leaving    int                // streams unregistered, releasing their slot
-	oldest     map[string]*Stream // evict-oldest only: each key's oldest stream
-	idle       chan struct{}      // made by Drain; closed when n and leaving reach 0
+	registry     [registryShards]registryShard // the open streams, by key
+	registrySeed maphash.Seed
+	// Made by Drain, closed once no stream is registered or releasing its
+	// slot; both written with every shard's lock held.
+	idle       chan struct{}
+	idleClosed bool
 }
 
 // NewGate returns a gate admitting streams through lim. It reports bad
@@ -47,8 +47,11 @@ func NewGate(lim Limiter, opts ...Option) (*Gate, error) {
 	g.setRetryBounds()
 	g.lease, _ = lim.(LeaseLimiter)
 	g.caps, _ = lim.(CapLimiter)
+	g.registrySeed = maphash.MakeSeed()
 	if g.cfg.evict {
-		g.oldest = make(map[string]*Stream)
+		for i := range g.registry {
+			g.registry[i].oldest = make(map[string]*Stream)
+		}
 	}
 	return g, nil
 }
@@ -152,70 +155,4 @@ func (g *Gate) onAdmit(s *Stream) {
 	}()
 	g.notifyAdmit(s.Key())
 	ran = true
-}
-
-// register links s into the gate, unless the gate is draining.
-func (g *Gate) register(s *Stream) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.draining.Load() {
-		return false
-	}
-	s.prev = g.tail
-	if g.tail != nil {
-		g.tail.next = s
-	} else {
-		g.head = s
-	}
-	g.tail = s
-	g.n++
-	if g.oldest != nil {
-		if first := g.oldest[s.key]; first == nil {
-			g.oldest[s.key] = s
-		} else {
-			for first.nextOfKey != nil {
-				first = first.nextOfKey
-			}
-			first.nextOfKey = s
-		}
-	}
-	return true
-}
-
-// unregister unlinks s, which register linked, while s still holds its
-// slot: from here on s no longer counts as active, so the counts never
-// exceed what the limiter holds. settle follows once the slot is released.
-func (g *Gate) unregister(s *Stream) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if s.prev != nil {
-		s.prev.next = s.next
-	} else {
-		g.head = s.next
-	}
-	if s.next != nil {
-		s.next.prev = s.prev
-	} else {
-		g.tail = s.prev
-	}
-	s.prev, s.next = nil, nil
-	g.n--
-	g.leaving++
-	if g.oldest != nil {
-		g.unlinkKey(s)
-	}
-}
-
-// settle follows the release of the slot of s, which unregister unlinked:
-// it wakes s's evictor and Drain, which find the slot free.
-func (g *Gate) settle(s *Stream) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.leaving--
-	if s.released != nil {
-		close(s.released)
-	}
-	if g.idle != nil && g.n == 0 && g.leaving == 0 {
-		close(g.idle)
-	}
 }

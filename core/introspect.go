@@ -91,8 +91,7 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 	var listed []*Stream
 	local := make(map[string]int64)
 	caps := make(map[string]int)
-	g.mu.Lock()
-	for s := g.head; s != nil; s = s.next { // oldest first: the newest cap wins
+	for _, s := range g.registered() { // oldest first: the newest cap wins
 		snap.Open++
 		local[s.key]++
 		caps[s.key] = s.obs.userCap
@@ -100,7 +99,6 @@ func (g *Gate) Snapshot(ctx context.Context, opt SnapshotOptions) Snapshot {
 			listed = append(listed, s)
 		}
 	}
-	g.mu.Unlock()
 
 	now := monoNow()
 	snap.Streams = make([]StreamInfo, 0, len(listed))

@@ -56,9 +56,7 @@ func (c *counters) closed(r Reason) {
 
 // Stats returns a snapshot of the gate's counters.
 func (g *Gate) Stats() Stats {
-	g.mu.Lock()
-	active := g.n
-	g.mu.Unlock()
+	active, _ := g.counts()
 	s := Stats{
 		Active:      active,
 		Admitted:    g.stats.admitted.Load(),
@@ -84,10 +82,8 @@ func (g *Gate) Stats() Stats {
 // ActiveByKey returns how many streams each key has open through this
 // gate, keys in DisplayKey form.
 func (g *Gate) ActiveByKey() map[string]int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	m := make(map[string]int)
-	for s := g.head; s != nil; s = s.next {
+	for _, s := range g.registered() {
 		m[DisplayKey(s.key)]++
 	}
 	return m

@@ -38,7 +38,8 @@ type Stream struct {
 	beatAt, lifeAt int64 // next heartbeat and end of life; 0: none
 	slot           int32 // place in the scheduler's heap, plus one; 0: none
 
-	// Guarded by gate.mu.
+	// Guarded by the lock of registry, the gate's shard of the stream's key.
+	registry              *registryShard
 	prev, next, nextOfKey *Stream
 	released              chan struct{} // made by an evictor, closed once the slot is released
 }
