@@ -22,9 +22,8 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 		g.closeIdleIfQuiet()
 	}
 	idle := g.idle
+	open := g.registeredLocked() // no stream registers from here on
 	g.unlockRegistry()
-	// No stream registers from here on: these are all that remain.
-	open := g.registered()
 	g.logDrainStart(len(open))
 	defer g.logDrained(len(open), time.Now(), &remaining, &err)
 

@@ -28,3 +28,11 @@ func TestCacheLines(t *testing.T) {
 		t.Errorf("ticket takes %d bytes, want 64", got)
 	}
 }
+
+// Every held stream pays for its Stream: the struct fills its size class
+// of 256 bytes, and a field more would cost each stream 32 bytes.
+func TestStreamSize(t *testing.T) {
+	if got := unsafe.Sizeof(Stream{}); got > 256 {
+		t.Errorf("Stream takes %d bytes, want at most 256", got)
+	}
+}

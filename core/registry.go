@@ -2,7 +2,6 @@ package sselimit
 
 import (
 	"hash/maphash"
-	"slices"
 	"sync"
 )
 
@@ -48,16 +47,35 @@ func (g *Gate) unlockRegistry() {
 // registered returns every registered stream at one instant, oldest
 // first.
 func (g *Gate) registered() []*Stream {
-	var open []*Stream
 	g.lockRegistry()
+	defer g.unlockRegistry()
+	return g.registeredLocked()
+}
+
+// registeredLocked is registered with every shard's lock held. It merges
+// the shards' lists by the time their streams opened, keeping each list's
+// own order: a key's streams stay in the order they registered.
+func (g *Gate) registeredLocked() []*Stream {
+	var heads [registryShards]*Stream
+	n := 0
 	for i := range g.registry {
-		for s := g.registry[i].head; s != nil; s = s.next {
-			open = append(open, s)
-		}
+		heads[i] = g.registry[i].head
+		n += g.registry[i].n
 	}
-	g.unlockRegistry()
-	slices.SortStableFunc(open, func(a, b *Stream) int { return a.opened.Compare(b.opened) })
-	return open
+	open := make([]*Stream, 0, n)
+	for {
+		next := -1
+		for i, s := range heads {
+			if s != nil && (next < 0 || s.opened.Before(heads[next].opened)) {
+				next = i
+			}
+		}
+		if next < 0 {
+			return open
+		}
+		open = append(open, heads[next])
+		heads[next] = heads[next].next
+	}
 }
 
 // counts returns, at one instant, how many streams are registered (never

@@ -3,7 +3,6 @@ package sselimit
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 )
 
@@ -57,7 +56,8 @@ func TestRegistryShardsKeepAdmissionOrder(t *testing.T) {
 }
 
 // Drain counts and waits for the streams of every shard: cut short, it
-// reports all of them; let run, it returns once the last is released.
+// reports all of them; let run, it returns only once the last one, in
+// whichever shard, is released.
 func TestDrainWaitsForEveryShard(t *testing.T) {
 	lim := NewSSELimiter(0, 0)
 	g := mustGate(t, lim)
@@ -73,17 +73,34 @@ func TestDrainWaitsForEveryShard(t *testing.T) {
 		t.Errorf("Drain(canceled) = (%d, %v), want (%d, %v)", n, err, users, context.Canceled)
 	}
 
-	var ended sync.WaitGroup
-	for _, s := range streams {
-		ended.Go(func() {
-			<-s.Context().Done() // Drain stopped it
-			s.End()
-		})
+	drained := make(chan error, 1)
+	go func() {
+		n, err := g.Drain(context.Background())
+		if err == nil && n != 0 {
+			err = fmt.Errorf("%d streams remain", n)
+		}
+		drained <- err
+	}()
+	last := streams[users-1]
+	for _, s := range streams[:users-1] {
+		<-s.Context().Done() // stopped by Drain
+		s.End()
 	}
-	if n, err := g.Drain(context.Background()); n != 0 || err != nil {
-		t.Errorf("Drain() = (%d, %v), want (0, nil)", n, err)
+	g.lockRegistry()
+	early := g.idleClosed
+	g.unlockRegistry()
+	if early {
+		t.Errorf("Drain's wait ended with the stream of %q still open", last.Key())
 	}
-	ended.Wait()
+	select {
+	case err := <-drained:
+		t.Fatalf("Drain returned (%v) with the stream of %q still open", err, last.Key())
+	default:
+	}
+	last.End()
+	if err := <-drained; err != nil {
+		t.Errorf("Drain() error = %v, want nil", err)
+	}
 	if got := g.Stats().Active; got != 0 {
 		t.Errorf("Stats().Active after Drain = %d, want 0", got)
 	}
