@@ -22,8 +22,9 @@ func (g *Gate) Drain(ctx context.Context) (remaining int, err error) {
 		g.closeIdleIfQuiet()
 	}
 	idle := g.idle
-	open := g.registeredLocked() // no stream registers from here on
+	byShard := g.registeredLocked() // no stream registers from here on
 	g.unlockRegistry()
+	open := byShard.oldestFirst()
 	g.logDrainStart(len(open))
 	defer g.logDrained(len(open), time.Now(), &remaining, &err)
 

@@ -48,33 +48,56 @@ func (g *Gate) unlockRegistry() {
 // first.
 func (g *Gate) registered() []*Stream {
 	g.lockRegistry()
-	defer g.unlockRegistry()
-	return g.registeredLocked()
+	byShard := g.registeredLocked()
+	g.unlockRegistry()
+	return byShard.oldestFirst()
 }
 
-// registeredLocked is registered with every shard's lock held. It merges
-// the shards' lists by the time their streams opened, keeping each list's
-// own order: a key's streams stay in the order they registered.
-func (g *Gate) registeredLocked() []*Stream {
-	var heads [registryShards]*Stream
+// streamsByShard is every registered stream, shard after shard, each
+// shard's in the order they registered; ends[i] is where shard i's end.
+type streamsByShard struct {
+	all  []*Stream
+	ends [registryShards]int
+}
+
+// registeredLocked lists the registered streams; every shard's lock is
+// held. It only walks the lists, so that the locks are held briefly.
+func (g *Gate) registeredLocked() streamsByShard {
 	n := 0
 	for i := range g.registry {
-		heads[i] = g.registry[i].head
 		n += g.registry[i].n
 	}
-	open := make([]*Stream, 0, n)
+	byShard := streamsByShard{all: make([]*Stream, 0, n)}
+	for i := range g.registry {
+		for s := g.registry[i].head; s != nil; s = s.next {
+			byShard.all = append(byShard.all, s)
+		}
+		byShard.ends[i] = len(byShard.all)
+	}
+	return byShard
+}
+
+// oldestFirst merges the shards' lists by the time their streams opened,
+// keeping each list's own order: a key's streams stay in the order they
+// registered.
+func (b streamsByShard) oldestFirst() []*Stream {
+	var next [registryShards]int // each shard's next stream in all
+	for i := 1; i < registryShards; i++ {
+		next[i] = b.ends[i-1]
+	}
+	open := make([]*Stream, 0, len(b.all))
 	for {
-		next := -1
-		for i, s := range heads {
-			if s != nil && (next < 0 || s.opened.Before(heads[next].opened)) {
-				next = i
+		pick := -1
+		for i := range next {
+			if next[i] < b.ends[i] && (pick < 0 || b.all[next[i]].opened.Before(b.all[next[pick]].opened)) {
+				pick = i
 			}
 		}
-		if next < 0 {
+		if pick < 0 {
 			return open
 		}
-		open = append(open, heads[next])
-		heads[next] = heads[next].next
+		open = append(open, b.all[next[pick]])
+		next[pick]++
 	}
 }
 

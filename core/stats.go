@@ -82,8 +82,11 @@ func (g *Gate) Stats() Stats {
 // ActiveByKey returns how many streams each key has open through this
 // gate, keys in DisplayKey form.
 func (g *Gate) ActiveByKey() map[string]int {
+	g.lockRegistry()
+	byShard := g.registeredLocked()
+	g.unlockRegistry()
 	m := make(map[string]int)
-	for _, s := range g.registered() {
+	for _, s := range byShard.all {
 		m[DisplayKey(s.key)]++
 	}
 	return m
